@@ -1,0 +1,136 @@
+"""Account pages: sign-up, sign-in and out, password change and reset, the account page and API tokens.
+Thin: forms validate, services change state."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from wagtail.models import APIToken
+
+from . import services
+from .forms import ApiTokenForm, SignInForm, SignUpForm
+from .permissions import get_visible_or_404
+
+
+@never_cache
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:profile")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.register_user(
+            phone=form.cleaned_data["phone"],
+            password=form.cleaned_data["password1"],
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("注册成功，欢迎使用社会组织管理门户。"))
+        return redirect("accounts:profile")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        from .audit import record
+
+        record("account.password_change", actor=self.request.user, obj=self.request.user)
+        messages.success(self.request, _("密码已修改。"))
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+@login_required
+def profile(request):
+    user = request.user
+    tokens = APIToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created")
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "roles": user.active_roles,
+            "tokens": tokens,
+            "token_form": ApiTokenForm(),
+            "new_token": request.session.pop("new_api_token", None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def token_create(request):
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        tokens = APIToken.objects.filter(user=request.user, revoked_at__isnull=True).order_by("-created")
+        return render(
+            request,
+            "accounts/profile.html",
+            {"roles": request.user.active_roles, "tokens": tokens, "token_form": form},
+            status=400,
+        )
+    plaintext = services.create_api_token(request.user, name=form.cleaned_data["name"])
+    # Shown once on the next page, then gone: only its digest is stored.
+    request.session["new_api_token"] = plaintext
+    messages.success(request, _("已创建 API 令牌，请立即复制保存，离开本页后将无法再次查看。"))
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    token = get_visible_or_404(request.user, APIToken.objects.all(), pk=pk, region=None, owner="user")
+    services.revoke_api_token(token, acting_user=request.user)
+    messages.success(request, _("令牌已吊销。"))
+    return redirect("accounts:profile")
+
+
+@never_cache
+def healthz(request):
+    """200 when the database answers, 503 when it does not: for load balancers and monitors."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any database failure means "unhealthy"
+        return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

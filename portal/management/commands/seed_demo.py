@@ -1,0 +1,212 @@
+"""Demo data for a new installation: communities and residents' committees under the reference districts,
+one account per role, a few organizations, site settings and guide pages.
+
+Deterministic (``--seed``) and idempotent: every row is looked up by its natural key first, so a second run
+adds nothing. Refuses to run with production settings. Each domain app adds its own step to ``STEPS``.
+"""
+
+import random
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from tqdm import tqdm
+
+from core.models import Region, Role, RoleAssignment, User
+from core.services import grant_role
+from orgs.codes import CHARSET, make_credit_code
+from orgs.models import Membership, Organization
+from portal.models import HomePage, PortalSettings, StandardPage
+
+DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed to the developer; seed_demo refuses production
+
+# Subdistricts (街道/乡镇) per district. Names are real places; the twelve-digit codes are the district code
+# followed by a running number, illustrative rather than the official statistical codes.
+SUBDISTRICTS = {
+    "520102": ["花果园街道", "中华南路街道", "遵义路街道", "太慈桥街道"],
+    "520103": ["中华中路街道", "北京路街道", "黔东街道", "头桥街道"],
+    "520111": ["溪北街道", "贵筑街道", "青岩镇"],
+    "520112": ["新天街道", "高新街道", "东风镇"],
+    "520113": ["大山洞街道", "都拉营街道", "沙文镇"],
+    "520115": ["金华园街道", "世纪城街道", "长岭街道"],
+    "520121": ["城关镇", "双流镇"],
+    "520122": ["永靖镇", "小寨坝镇"],
+    "520123": ["龙场街道", "扎佐街道"],
+    "520181": ["红枫湖镇", "巢凤街道"],
+}
+COMMITTEE_STEMS = ["阳光", "和平", "幸福", "春晖", "新华", "金桥", "康宁", "友谊", "文昌", "民生", "繁华", "丰乐"]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    phone: str
+    name: str
+    role: str
+    label: str
+    region: str | None = None
+    superuser: bool = False
+
+
+ACCOUNTS = [
+    DemoAccount("13800000001", "管理员", "admin", "系统管理员", superuser=True),
+    DemoAccount("13800000002", "陈市干", Role.OFFICER, "民政干部（贵阳市）", region="520100"),
+    DemoAccount("13800000003", "刘南明", Role.OFFICER, "民政干部（南明区）", region="520102"),
+    DemoAccount("13800000004", "王云岩", Role.OFFICER, "民政干部（云岩区）", region="520103"),
+    DemoAccount("13800000005", "赵评审", Role.REVIEWER, "评审专家"),
+    DemoAccount("13800000006", "孙志愿", Role.VOLUNTEER, "志愿者"),
+    DemoAccount("13800000007", "周商家", Role.MERCHANT, "爱心商家"),
+    DemoAccount("13800000008", "吴经办", Role.ORG_MEMBER, "组织经办人（阳光助残服务社）"),
+    DemoAccount("13800000009", "郑公众", "public", "公众用户"),
+]
+
+ORGANIZATIONS = [
+    ("阳光助残服务社", Organization.Kind.SERVICE_INSTITUTION, "520102", "2"),
+    ("南明区社区养老服务中心", Organization.Kind.SERVICE_INSTITUTION, "520102", "2"),
+    ("贵阳市志愿服务联合会", Organization.Kind.SOCIAL_GROUP, "520100", "1"),
+    ("云岩区青少年成长服务中心", Organization.Kind.SERVICE_INSTITUTION, "520103", "2"),
+    ("筑城公益基金会", Organization.Kind.FOUNDATION, "520100", "3"),
+    ("花溪区禁毒志愿者协会", Organization.Kind.SOCIAL_GROUP, "520111", "1"),
+]
+COMMUNITY_ORGANIZATIONS = ["社区文艺队", "邻里互助会", "老年协会", "巾帼志愿服务队"]
+
+
+class Command(BaseCommand):
+    help = "Load deterministic demo data (idempotent). Refuses to run with production settings."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="only seed when the database has no users yet"
+        )
+        parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    def handle(self, *args, seed, if_empty, no_progress, **options):
+        if getattr(settings, "PORTAL_ENV", "") == "production":
+            raise CommandError("seed_demo 不能在生产环境运行（settings: production）。")
+        if if_empty and User.objects.exists():
+            self.stdout.write("数据库已有数据，跳过演示数据。")
+        else:
+            rng = random.Random(seed)
+            steps = [
+                ("行政区划", self.seed_regions),
+                ("演示账号", self.seed_accounts),
+                ("社会组织", self.seed_organizations),
+                ("门户页面", self.seed_pages),
+            ]
+            for label, step in tqdm(steps, desc="seed_demo", unit="步", disable=no_progress):
+                # One transaction per step: a failure leaves whole steps, and a rerun completes the rest.
+                with transaction.atomic():
+                    step(rng)
+                tqdm.write(f"  ✓ {label}", file=self.stdout)
+        self.print_accounts()
+
+    # --- steps -------------------------------------------------------------------------------------
+    def seed_regions(self, rng: random.Random):
+        for district_code, names in SUBDISTRICTS.items():
+            district = Region.objects.get(code=district_code)
+            for i, name in enumerate(names, start=1):
+                code = f"{district_code}{i:03d}000"
+                sub = Region.objects.filter(code=code).first() or district.add_child(
+                    code=code, name=name, level=Region.Level.SUBDISTRICT
+                )
+                stems = rng.sample(COMMITTEE_STEMS, 3)
+                for j, stem in enumerate(stems, start=1):
+                    ccode = f"{district_code}{i:03d}{j:03d}"
+                    if not Region.objects.filter(code=ccode).exists():
+                        sub.refresh_from_db()
+                        sub.add_child(code=ccode, name=f"{stem}社区居委会", level=Region.Level.COMMITTEE)
+
+    def seed_accounts(self, rng: random.Random):
+        for account in ACCOUNTS:
+            user = User.objects.filter(phone=account.phone).first()
+            if user is None:
+                user = User.objects.create_user(
+                    phone=account.phone, password=DEMO_PASSWORD, name=account.name, is_superuser=account.superuser,
+                    is_staff=account.superuser,
+                )
+            if account.role in RoleAssignment.ASSIGNABLE:
+                region = Region.objects.get(code=account.region) if account.region else None
+                exists = RoleAssignment.objects.filter(user=user, role=account.role, region=region).exists()
+                if not exists:
+                    grant_role(user, account.role, acting_user=None, region=region)
+
+    def seed_organizations(self, rng: random.Random):
+        for index, (name, kind, region_code, type_char) in enumerate(ORGANIZATIONS, start=1):
+            region = Region.objects.get(code=region_code)
+            body = f"MJ{rng.randrange(10**6):06d}{CHARSET[index % len(CHARSET)]}"
+            org = Organization.objects.filter(name=name).first()
+            if org is None:
+                org = Organization.objects.create(
+                    name=name, kind=kind, region=region, status=Organization.Status.REGISTERED,
+                    credit_code=make_credit_code(type_char, region_code, body),
+                    established_on=f"{2012 + index}-0{1 + index % 9}-15",
+                )
+        communities = Region.objects.filter(level=Region.Level.SUBDISTRICT).order_by("code")
+        for n, community in enumerate(communities):
+            stem = COMMUNITY_ORGANIZATIONS[n % len(COMMUNITY_ORGANIZATIONS)]
+            name = f"{community.name}{stem}"
+            if not Organization.objects.filter(name=name).exists():
+                Organization.objects.create(
+                    name=name, kind=Organization.Kind.COMMUNITY, region=community,
+                    status=Organization.Status.FILED, filing_number=f"{community.code[:6]}-BA-{n + 1:04d}",
+                    established_on=f"20{18 + n % 7}-0{1 + n % 9}-01",
+                )
+        member = User.objects.get(phone="13800000008")
+        org = Organization.objects.get(name="阳光助残服务社")
+        Membership.objects.get_or_create(user=member, organization=org, defaults={"role": Membership.Role.HEAD})
+
+    def seed_pages(self, rng: random.Random):
+        home = HomePage.objects.first()
+        site_settings = PortalSettings.for_site(home.get_site())
+        if not site_settings.hotline:
+            site_settings.sponsor = "贵阳市民政局"
+            site_settings.hotline = "12345"
+            site_settings.notice = "<p>本站为演示环境，所列组织、人员与数据均为演示数据。</p>"
+            site_settings.save()
+        for slug, title, intro, body in GUIDE_PAGES:
+            if not StandardPage.objects.filter(slug=slug).exists():
+                page = StandardPage(title=title, slug=slug, intro=intro, body=body, show_in_menus=True)
+                home.add_child(instance=page)
+                page.save_revision().publish()
+                home.refresh_from_db()
+
+    # --- output ------------------------------------------------------------------------------------
+    def print_accounts(self):
+        self.stdout.write("")
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for account in ACCOUNTS:
+            self.stdout.write(f"  {account.phone}  {account.label}")
+
+
+GUIDE_PAGES = [
+    (
+        "guide-registration",
+        "社会组织登记办事指南",
+        "社会团体、社会服务机构、基金会的成立、变更、注销登记，以及社区社会组织备案的办理条件、材料与时限。",
+        [
+            {"type": "heading", "value": {"text": "办理事项", "size": "h2"}},
+            {"type": "paragraph", "value": "<p>本门户受理社会团体、社会服务机构（民办非企业单位）、基金会的成立登记、变更登记、注销登记和年度报告，以及社区社会组织备案。行业协会商会类、科技类、公益慈善类、城乡社区服务类社会组织可直接向民政部门申请登记。</p>"},
+            {"type": "heading", "value": {"text": "办理流程", "size": "h2"}},
+            {"type": "paragraph", "value": "<ol><li>注册账号并登录，填写申请表，上传所需材料（可随时保存草稿）；</li><li>提交后，登记管理机关对材料进行受理审查，材料不全的会告知需补正的内容；</li><li>审查通过后准予登记，发放登记证书（电子证书附二维码，可在线核验）。</li></ol>"},
+            {"type": "notice", "value": {"title": "办理时限", "text": "<p>成立登记自受理之日起 60 日内作出决定；变更、注销登记自受理之日起 30 日内作出决定。</p>", "tone": "info"}},
+        ],
+    ),
+    (
+        "guide-volunteer",
+        "爱心银行志愿服务指南",
+        "实名注册成为志愿者，参加志愿服务活动，经组织方核实的服务时长可获得积分，积分可在爱心商家兑换回馈。",
+        [
+            {"type": "paragraph", "value": "<p>志愿服务时长由活动组织方如实记录并核实。志愿者可以申请更正错误的记录，可以下载志愿服务证明。未经本人同意，不公开志愿者的个人信息。</p>"},
+            {"type": "notice", "value": {"title": "积分规则", "text": "<p>一般志愿服务每小时 1 分，专业志愿服务可按活动规则计分。积分不可转让，兑换后不退回（凭证过期或取消的除外）。</p>", "tone": "info"}},
+        ],
+    ),
+    (
+        "about",
+        "关于本门户",
+        "社会组织与购买服务管理门户由市民政局建设运行，服务社会组织、志愿者、爱心商家和广大市民。",
+        [
+            {"type": "paragraph", "value": "<p>门户汇集社会组织登记备案、三级孵化与资助、政府购买服务、爱心银行和五比五看评价五项业务，实现一网申请、一网审批、一网公开。</p>"},
+        ],
+    ),
+]
