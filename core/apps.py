@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     """Cross-cutting pieces every domain app needs: regions, accounts and roles, the audit log, money
     and file helpers. It imports no domain app (DESIGN.md §3)."""
 
+    default = True  # apps.py also holds PortalUsersAppConfig
     name = "core"
     verbose_name = _("平台基础")
 

@@ -76,13 +76,20 @@ class SignInForm(AuthenticationForm):
     """Django's sign-in form with the phone number as user name, normalised before authentication."""
 
     username = PhoneField(widget=forms.TextInput(attrs={"autofocus": True}))
+
     error_messages = {
         "invalid_login": _("手机号码或密码不正确。请注意密码区分大小写。"),
         "inactive": _("该账号已停用，请联系管理员。"),
     }
 
-    def clean_username(self):
-        return normalize_phone(self.cleaned_data.get("username", ""))
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm copies the model field's max_length (11); spaces, dashes and +86 need more.
+        field = self.fields["username"]
+        field.max_length = 20
+        field.widget.attrs["maxlength"] = "20"
+        field.label = _("手机号码")
+        self.fields["password"].label = _("密码")
 
 
 class ApiTokenForm(forms.Form):

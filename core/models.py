@@ -48,10 +48,6 @@ class Region(MP_Node):
         """贵阳市南明区花果园街道 — the names from the top of the tree down to this node."""
         return "".join(node.name for node in [*self.get_ancestors(), self])
 
-    def subtree_q(self, field: str = "region") -> Q:
-        """A Q that matches rows whose ``field`` is this node or any node under it."""
-        return Q(**{f"{field}__path__startswith": self.path})
-
 
 class UserManager(BaseUserManager):
     use_in_migrations = True

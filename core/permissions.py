@@ -89,9 +89,10 @@ def officer_regions(user) -> QuerySet:
     return visible_to(user, Region.objects.all(), region="self")
 
 
-def can_administer_region(user, region: Region) -> bool:
+def can_administer_region(user, region: Region | None) -> bool:
+    """Superusers administer everything; officers the nodes under their jurisdictions; nobody else."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
-    return any(region.path.startswith(j.path) for j in user.jurisdictions)
+    return region is not None and any(region.path.startswith(j.path) for j in user.jurisdictions)

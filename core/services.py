@@ -47,9 +47,8 @@ def grant_role(user: User, role: str, *, acting_user: User | None, region: Regio
         raise RoleError(f"不能直接授予该角色：{role}")
     if role == Role.OFFICER and region is None:
         raise RoleError("授予民政干部角色时必须指定辖区。")
-    if acting_user is not None and not acting_user.is_superuser:
-        if region is None or not can_administer_region(acting_user, region):
-            raise PermissionDenied("只能在本人辖区内授予角色。")
+    if acting_user is not None and not can_administer_region(acting_user, region):
+        raise PermissionDenied("只能在本人辖区内授予角色。")
     try:
         # A savepoint, so a duplicate grant rolls back only this insert, not the caller's transaction.
         with transaction.atomic():
@@ -73,9 +72,8 @@ def grant_role(user: User, role: str, *, acting_user: User | None, region: Regio
 
 @transaction.atomic
 def revoke_role(assignment: RoleAssignment, *, acting_user: User | None, reason: str = "") -> None:
-    if acting_user is not None and not acting_user.is_superuser:
-        if assignment.region is None or not can_administer_region(acting_user, assignment.region):
-            raise PermissionDenied("只能撤销本人辖区内的角色。")
+    if acting_user is not None and not can_administer_region(acting_user, assignment.region):
+        raise PermissionDenied("只能撤销本人辖区内的角色。")
     before = {"role": assignment.role, "region": assignment.region.code if assignment.region else None}
     user = assignment.user
     assignment.delete()

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from .figures import Figure
-from .models import RoleAssignment, Role
+from .models import Role, RoleAssignment
 
 
 def home_figures():

@@ -24,9 +24,8 @@ def server_error(request):
     if _wants_json(request):
         return JsonResponse({"detail": "服务器内部错误，请稍后重试。"}, status=500)
     # No context processors: the database may be what failed.
-    from django.template import loader
-
     from django.http import HttpResponseServerError
+    from django.template import loader
 
     return HttpResponseServerError(loader.get_template("500.html").render())
 
