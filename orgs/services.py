@@ -1,11 +1,12 @@
 """State changes of organizations and memberships. Atomic and audited (DESIGN.md §3)."""
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from core import audit
 from core.exceptions import DomainError
 
-from .models import Membership, Organization
+from .models import CreditListing, Membership, Organization
 
 
 class MembershipError(DomainError):
@@ -24,3 +25,45 @@ def add_member(organization: Organization, user, *, role: str = Membership.Role.
         "membership.add", actor=acting_user, obj=organization, after={"user": user.pk, "role": role}
     )
     return membership
+
+
+class CreditListingError(DomainError):
+    """A credit-list entry could not be made or closed as asked."""
+
+
+@transaction.atomic
+def list_organization(
+    organization: Organization, kind: str, *, reason: str, acting_user=None, listed_on=None, decided_by: str = ""
+) -> CreditListing:
+    """Put an organization on the abnormal or serious list; the reason is public."""
+    if not reason.strip():
+        raise CreditListingError("列入信用名录必须写明事由。")
+    if organization.credit_listings.filter(kind=kind, removed_on__isnull=True).exists():
+        raise CreditListingError("该组织已在此名录中。")
+    listing = CreditListing.objects.create(
+        organization=organization, kind=kind, reason=reason.strip(), listed_on=listed_on or timezone.localdate(),
+        decided_by=decided_by,
+    )
+    audit.record(
+        "credit.list", actor=acting_user, obj=organization, after={"kind": kind, "reason": listing.reason}
+    )
+    return listing
+
+
+@transaction.atomic
+def remove_listing(listing: CreditListing, *, reason: str, acting_user=None, removed_on=None) -> CreditListing:
+    """Close a credit-list entry; it stays on record with its removal date and reason."""
+    # Lock the row so two officers removing the same entry cannot both succeed.
+    listing = CreditListing.objects.select_for_update().get(pk=listing.pk)
+    if listing.removed_on is not None:
+        raise CreditListingError("该记录已移出名录。")
+    if not reason.strip():
+        raise CreditListingError("移出信用名录必须写明事由。")
+    listing.removed_on = removed_on or timezone.localdate()
+    listing.removal_reason = reason.strip()
+    listing.save(update_fields=["removed_on", "removal_reason"])
+    audit.record(
+        "credit.remove", actor=acting_user, obj=listing.organization,
+        before={"kind": listing.kind}, after={"removed_on": listing.removed_on, "reason": listing.removal_reason},
+    )
+    return listing

@@ -36,6 +36,12 @@ api = NinjaAPI(
 )
 
 
+def _register_routers():
+    from orgs.api import router as orgs_router
+
+    api.add_router("/orgs", orgs_router)
+
+
 class Error(Schema):
     detail: str
 
@@ -142,3 +148,6 @@ def me(request):
         ],
         organizations=[o.name for o in organizations],
     )
+
+
+_register_routers()

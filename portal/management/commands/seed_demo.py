@@ -92,13 +92,14 @@ class Command(BaseCommand):
                 ("行政区划", self.seed_regions),
                 ("演示账号", self.seed_accounts),
                 ("社会组织", self.seed_organizations),
+                ("社会组织名录", self.seed_registry),
                 ("门户页面", self.seed_pages),
             ]
             for label, step in tqdm(steps, desc="seed_demo", unit="步", disable=no_progress):
                 # One transaction per step: a failure leaves whole steps, and a rerun completes the rest.
                 with transaction.atomic():
                     step(rng)
-                tqdm.write(f"  ✓ {label}", file=self.stdout)
+                tqdm.write(f"  ✓ {label}", file=self.stdout, end="")
         self.print_accounts()
 
     # --- steps -------------------------------------------------------------------------------------
@@ -155,6 +156,14 @@ class Command(BaseCommand):
         member = User.objects.get(phone="13800000008")
         org = Organization.objects.get(name="阳光助残服务社")
         Membership.objects.get_or_create(user=member, organization=org, defaults={"role": Membership.Role.HEAD})
+
+    def seed_registry(self, rng: random.Random):
+        from orgs import demo
+
+        # About 600 organizations in all (DESIGN.md §4.1 demo data); a rerun finds them by name and adds none.
+        target = 600
+        missing = max(0, target - Organization.objects.count())
+        demo.build(random.Random(rng.random()), missing)
 
     def seed_pages(self, rng: random.Random):
         home = HomePage.objects.first()

@@ -1,0 +1,105 @@
+"""Public registry endpoints: the same rows and filters as /orgs/, public fields only."""
+
+import datetime
+
+from django.http import Http404
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from .filters import OrganizationFilter
+from .models import Organization
+from .queries import public_organizations
+
+router = Router(tags=["社会组织"])
+
+
+class OrganizationFilterIn(Schema):
+    q: str | None = None
+    kind: Organization.Kind | None = None
+    district: str | None = None
+    field: str | None = None
+    status: str | None = None
+    credit: str | None = None
+
+
+class CreditListingOut(Schema):
+    kind: str
+    reason: str
+    listed_on: datetime.date
+    removed_on: datetime.date | None
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    credit_code: str | None
+    filing_number: str | None
+    district: str | None
+    region_code: str
+    region_name: str
+    established_on: datetime.date | None
+    on_abnormal_list: bool
+    on_serious_list: bool
+
+    @staticmethod
+    def resolve_kind_label(obj):
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_status_label(obj):
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_district(obj):
+        return obj.district_name
+
+    @staticmethod
+    def resolve_region_code(obj):
+        return obj.region.code
+
+    @staticmethod
+    def resolve_region_name(obj):
+        return obj.region.name
+
+
+class OrganizationDetailOut(OrganizationOut):
+    nature: str
+    legal_representative: str
+    domicile: str
+    purpose: str
+    business_scope: str
+    activity_area: str
+    registration_authority: str
+    business_supervisor: str
+    certificate_valid_until: datetime.date | None
+    service_fields: list[str]
+    credit_listings: list[CreditListingOut]
+
+    @staticmethod
+    def resolve_service_fields(obj):
+        return [f.name for f in obj.service_fields.all()]
+
+    @staticmethod
+    def resolve_credit_listings(obj):
+        return list(obj.credit_listings.all())
+
+
+@router.get("/", response=list[OrganizationOut], summary="社会组织名录", auth=None)
+@paginate(PageNumberPagination, page_size=50)
+def list_organizations(request, filters: Query[OrganizationFilterIn]):
+    """Filters as on the registry page: ``q`` (name words), ``kind``, ``district`` (code), ``field``
+    (service field code), ``status`` (default: existing organizations; ``all`` for every status), ``credit``."""
+    data = {k: v for k, v in filters.dict().items() if v}
+    return OrganizationFilter(data, queryset=public_organizations()).qs
+
+
+@router.get("/{int:org_id}/", response=OrganizationDetailOut, summary="社会组织详情", auth=None)
+def get_organization(request, org_id: int):
+    try:
+        return public_organizations().prefetch_related("service_fields", "credit_listings").get(pk=org_id)
+    except Organization.DoesNotExist as exc:
+        raise Http404 from exc

@@ -1,0 +1,135 @@
+"""Believable demo organizations for seed_demo: a mix of kinds, districts, service fields, states and credit
+listings, generated deterministically from a random seed and inserted in bulk."""
+
+import datetime
+import random
+from decimal import Decimal
+
+from core.models import Region
+
+from .codes import CHARSET, make_credit_code
+from .models import CreditListing, Organization, ServiceField
+
+STEMS = [
+    "阳光", "春晖", "爱心", "同心", "康乐", "乐龄", "和美", "友邻", "筑梦", "启航", "明德", "善行", "暖阳", "晨曦",
+    "众益", "仁爱", "益家", "彩虹", "向日葵", "山海", "黔行", "甲秀", "林城", "红枫", "新绿", "蒲公英", "百合", "青松",
+]
+FIELD_WORDS = [
+    ("elderly", "养老"), ("elderly", "居家养老"), ("disability", "助残"), ("childcare", "托育"),
+    ("youth", "青少年成长"), ("culture", "文化艺术"), ("drugs", "禁毒"), ("community", "邻里互助"),
+    ("education", "教育发展"), ("health", "健康促进"), ("environment", "环保"), ("legal", "法律援助"),
+    ("relief", "慈善救助"), ("women", "妇女儿童"), ("volunteering", "志愿服务"), ("science", "科普"),
+]
+SUFFIXES = {
+    Organization.Kind.SERVICE_INSTITUTION: ["服务中心", "服务社", "社会工作服务中心", "综合服务中心", "发展中心"],
+    Organization.Kind.SOCIAL_GROUP: ["协会", "促进会", "联合会", "研究会"],
+    Organization.Kind.FOUNDATION: ["基金会"],
+}
+COMMUNITY_SUFFIXES = ["志愿服务队", "文艺队", "互助会", "老年协会", "读书会", "调解队", "巾帼服务队", "健身队"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐"
+GIVEN = ["建华", "丽萍", "志强", "秀英", "海燕", "国庆", "文斌", "晓梅", "明", "静", "敏", "伟", "芳", "军", "红梅", "永贵"]
+TYPE_CHAR = {"social_group": "1", "service_institution": "2", "foundation": "3"}
+FUNDS = {
+    Organization.Kind.SOCIAL_GROUP: (30_000, 200_000),
+    Organization.Kind.SERVICE_INSTITUTION: (30_000, 500_000),
+    Organization.Kind.FOUNDATION: (2_000_000, 8_000_000),
+}
+
+
+def build(rng: random.Random, count: int) -> int:
+    """Create ``count`` demo organizations that do not exist yet (by name); return how many were added."""
+    city = Region.objects.get(code="520100")
+    districts = list(Region.objects.filter(level=Region.Level.DISTRICT).order_by("code"))
+    communities = list(Region.objects.filter(level=Region.Level.SUBDISTRICT).order_by("code"))
+    fields = {f.code: f for f in ServiceField.objects.all()}
+    existing = set(Organization.objects.values_list("name", flat=True))
+    planned: list[tuple[Organization, str]] = []
+    names: set[str] = set(existing)
+    attempts = 0
+    while len(planned) < count and attempts < count * 20:
+        attempts += 1
+        roll = rng.random()
+        field_code, field_word = rng.choice(FIELD_WORDS)
+        stem = rng.choice(STEMS)
+        if roll < 0.37 and communities:
+            region = rng.choice(communities)
+            kind = Organization.Kind.COMMUNITY
+            name = f"{region.name.removesuffix('街道').removesuffix('镇')}{stem}{rng.choice(COMMUNITY_SUFFIXES)}"
+        else:
+            kind = (
+                Organization.Kind.FOUNDATION if roll > 0.97
+                else Organization.Kind.SOCIAL_GROUP if roll > 0.72
+                else Organization.Kind.SERVICE_INSTITUTION
+            )
+            region = city if kind == Organization.Kind.FOUNDATION or rng.random() < 0.08 else rng.choice(districts)
+            name = f"{region.name}{stem}{field_word}{rng.choice(SUFFIXES[kind])}"
+        if name in names:
+            continue
+        names.add(name)
+        planned.append((_organization(rng, len(existing) + len(planned), name, kind, region), field_code))
+    Organization.objects.bulk_create([org for org, _ in planned], batch_size=500)
+    saved = {o.name: o for o in Organization.objects.filter(name__in=[org.name for org, _ in planned])}
+    links, listings = [], []
+    through = Organization.service_fields.through
+    for org, field_code in planned:
+        org = saved[org.name]
+        codes = {field_code, *rng.sample(list(fields), rng.choice([0, 0, 1, 2]))}
+        links.extend(through(organization_id=org.pk, servicefield_id=fields[c].pk) for c in codes)
+        if org.is_active and rng.random() < 0.05:
+            listings.append(CreditListing(
+                organization=org, kind=CreditListing.Kind.SERIOUS if rng.random() < 0.2 else CreditListing.Kind.ABNORMAL,
+                reason="未按规定报送年度工作报告" if rng.random() < 0.7 else "通过登记的住所无法联系",
+                listed_on=datetime.date(2025, 6, 1) + datetime.timedelta(days=rng.randrange(300)),
+                decided_by="贵阳市民政局",
+            ))
+    through.objects.bulk_create(links, batch_size=1000)
+    CreditListing.objects.bulk_create(listings, batch_size=500)
+    return len(planned)
+
+
+def _organization(rng: random.Random, index: int, name: str, kind: str, region: Region) -> Organization:
+    established = datetime.date(2008, 1, 1) + datetime.timedelta(days=rng.randrange(365 * 17))
+    status_roll = rng.random()
+    registered = kind != Organization.Kind.COMMUNITY
+    status = (
+        Organization.Status.DEREGISTERED if status_roll > 0.95
+        else Organization.Status.REVOKED if status_roll > 0.93
+        else Organization.Status.REGISTERED if registered else Organization.Status.FILED
+    )
+    district_code = region.code[:6]
+    authority = "贵阳市民政局" if region.code == "520100" else f"{_district_name(region)}民政局"
+    org = Organization(
+        name=name, kind=kind, status=status, region=region, established_on=established,
+        nature=rng.choice(list(Organization.Nature.values)),
+        legal_representative=rng.choice(SURNAMES) + rng.choice(GIVEN),
+        domicile=f"贵州省贵阳市{region.name}{rng.randrange(1, 300)}号",
+        activity_area="贵阳市" if region.code == "520100" else _district_name(region),
+        party_status=rng.choice(list(Organization.PartyStatus.values)),
+        staff_count=rng.randrange(0, 40),
+        contact_phone=f"0851-{rng.randrange(8200_0000, 8899_9999)}",
+    )
+    if registered:
+        body = f"MJ{index:06d}{CHARSET[index % len(CHARSET)]}"
+        org.credit_code = make_credit_code(TYPE_CHAR[kind], district_code, body)
+        org.registration_authority = authority
+        low, high = FUNDS[kind]
+        org.funds = Decimal(rng.randrange(low, high, 10_000))
+        org.direct_category = rng.choice(["charity", "community_service", "", "trade"])
+        org.business_supervisor = "" if org.direct_category else "贵阳市科学技术协会"
+        if kind == Organization.Kind.SOCIAL_GROUP:
+            org.individual_members = rng.randrange(50, 400)
+            org.unit_members = rng.randrange(0, 40)
+        org.certificate_number = f"{district_code}{'ST' if kind == 'social_group' else 'MF' if kind == 'service_institution' else 'JJ'}{index:06d}"
+        org.certificate_valid_until = established.replace(year=2026 + rng.randrange(0, 5))
+        org.purpose = "遵守宪法、法律、法规和国家政策，践行社会主义核心价值观，弘扬爱国主义精神，遵守社会道德风尚。"
+        org.business_scope = "开展公益服务、宣传培训、咨询服务、承接政府购买服务项目。"
+    else:
+        org.filing_number = f"{district_code}-BA-{index:05d}"
+        org.registration_authority = f"{region.name}社区服务中心"
+    return org
+
+
+def _district_name(region: Region) -> str:
+    if region.level == Region.Level.DISTRICT:
+        return region.name
+    return Region.objects.get(code=region.code[:6]).name if region.code[:6] != "520100" else "贵阳市"

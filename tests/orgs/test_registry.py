@@ -1,0 +1,151 @@
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from orgs.models import CreditListing, Organization, ServiceField
+from orgs.services import CreditListingError, list_organization, remove_listing
+from tests.factories import OrganizationFactory, community
+
+
+@pytest.fixture
+def registry(nanming, yunyan):
+    huaguoyuan = community(nanming, "520102001000", "花果园街道")
+    elderly = ServiceField.objects.get(code="elderly")
+    centre = OrganizationFactory(name="社区养老服务中心", region=nanming)
+    centre.service_fields.add(elderly)
+    return {
+        "centre": centre,
+        "sunshine": OrganizationFactory(name="阳光助残服务社", region=yunyan),
+        "troupe": OrganizationFactory(
+            name="花果园社区文艺队", region=huaguoyuan, kind=Organization.Kind.COMMUNITY, credit_code=None,
+            filing_number="520102-BA-0001", status=Organization.Status.FILED,
+        ),
+        "closed": OrganizationFactory(name="南明区已注销养老协会", region=nanming, status=Organization.Status.DEREGISTERED),
+    }
+
+
+def names(response):
+    return [org.name for org in response.context["page_obj"]]
+
+
+def test_searching_a_chinese_word_finds_it_inside_longer_names(client, registry):
+    assert names(client.get(reverse("orgs:directory"), {"q": "养老"})) == ["社区养老服务中心"]
+    assert names(client.get(reverse("orgs:directory"), {"q": "助残"})) == ["阳光助残服务社"]
+
+
+def test_the_registry_lists_existing_organizations_unless_another_status_is_asked_for(client, registry):
+    assert "南明区已注销养老协会" not in names(client.get(reverse("orgs:directory")))
+    assert names(client.get(reverse("orgs:directory"), {"status": "deregistered"})) == ["南明区已注销养老协会"]
+    assert len(names(client.get(reverse("orgs:directory"), {"status": "all"}))) == 4
+
+
+def test_district_filter_includes_the_communities_under_it(client, registry):
+    found = names(client.get(reverse("orgs:directory"), {"district": "520102"}))
+    assert sorted(found) == ["社区养老服务中心", "花果园社区文艺队"]
+
+
+def test_kind_and_service_field_filters(client, registry):
+    assert names(client.get(reverse("orgs:directory"), {"kind": "community"})) == ["花果园社区文艺队"]
+    assert names(client.get(reverse("orgs:directory"), {"field": "elderly"})) == ["社区养老服务中心"]
+
+
+def test_credit_filter_and_the_listing_on_the_profile(client, registry, officer_yunyan):
+    sunshine = registry["sunshine"]
+    list_organization(sunshine, CreditListing.Kind.ABNORMAL, reason="未按规定报送年度工作报告", acting_user=officer_yunyan)
+    assert names(client.get(reverse("orgs:directory"), {"credit": "abnormal"})) == ["阳光助残服务社"]
+    assert "阳光助残服务社" not in names(client.get(reverse("orgs:directory"), {"credit": "clean"}))
+    profile = client.get(reverse("orgs:profile", args=[sunshine.pk])).content.decode()
+    assert "已列入活动异常名录" in profile and "未按规定报送年度工作报告" in profile
+
+
+def test_a_removed_listing_stays_on_record_and_cannot_be_removed_twice(registry, officer_yunyan):
+    listing = list_organization(registry["sunshine"], CreditListing.Kind.ABNORMAL, reason="住所无法联系")
+    remove_listing(listing, reason="已更正住所并恢复联系", acting_user=officer_yunyan)
+    listing.refresh_from_db()
+    assert listing.removed_on is not None and listing.removal_reason == "已更正住所并恢复联系"
+    with pytest.raises(CreditListingError):
+        remove_listing(listing, reason="再次移出")
+    with pytest.raises(CreditListingError, match="事由"):
+        list_organization(registry["sunshine"], CreditListing.Kind.SERIOUS, reason="  ")
+
+
+def test_bad_filter_values_show_a_chinese_error_next_to_the_field(client, registry):
+    response = client.get(reverse("orgs:directory"), {"district": "999999", "q": "养老"})
+    assert response.status_code == 200
+    assert "district" in response.context["filter"].form.errors
+    assert 'value="养老"' in response.content.decode()
+    assert "选择一个有效的选项" in response.content.decode()
+
+
+def test_the_registry_paginates(client, nanming):
+    OrganizationFactory.create_batch(45, region=nanming)
+    first = client.get(reverse("orgs:directory"))
+    assert len(names(first)) == 20 and first.context["total"] == 45
+    assert len(names(client.get(reverse("orgs:directory"), {"page": 3}))) == 5
+    assert client.get(reverse("orgs:directory"), {"page": "abc"}).status_code == 200
+
+
+def count_queries(client, url, params=None):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params or {}).status_code == 200
+    return len(captured)
+
+
+def test_registry_and_profile_query_counts_do_not_grow_with_the_data(client, nanming, django_assert_max_num_queries):
+    fields = list(ServiceField.objects.all()[:3])
+    OrganizationFactory.create_batch(25, region=nanming)
+    for org in Organization.objects.all():
+        org.service_fields.set(fields)
+    client.get(reverse("orgs:directory"))  # the first request of a site creates its settings row
+    small = count_queries(client, reverse("orgs:directory"), {"q": "测试"})
+    profile_small = count_queries(client, reverse("orgs:profile", args=[Organization.objects.first().pk]))
+    for org in OrganizationFactory.create_batch(250, region=nanming):
+        org.service_fields.set(fields)
+    assert count_queries(client, reverse("orgs:directory"), {"q": "测试"}) == small
+    assert count_queries(client, reverse("orgs:profile", args=[Organization.objects.last().pk])) == profile_small
+    with django_assert_max_num_queries(12):
+        client.get(reverse("orgs:directory"), {"district": "520102", "field": fields[0].code})
+
+
+def test_unknown_profile_is_a_chinese_404(client, db):
+    response = client.get(reverse("orgs:profile", args=[999999]))
+    assert response.status_code == 404 and "页面不存在" in response.content.decode()
+
+
+def test_csv_export_has_a_bom_chinese_headers_and_exactly_the_filtered_rows(client, registry):
+    response = client.get(reverse("orgs:export", args=["csv"]), {"district": "520102"})
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["名称", "类型", "状态"]
+    assert sorted(r[0] for r in rows[1:]) == ["社区养老服务中心", "花果园社区文艺队"]
+
+
+def test_xlsx_export_opens_with_the_filtered_rows(client, registry):
+    response = client.get(reverse("orgs:export", args=["xlsx"]), {"q": "助残"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["社会组织名录"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "名称" and rows[0][3] == "统一社会信用代码"
+    assert [r[0] for r in rows[1:]] == ["阳光助残服务社"]
+    assert sheet.freeze_panes == "A2"
+
+
+def test_api_lists_with_the_same_filters_and_public_fields_only(client, registry, applicant):
+    data = client.get("/api/v1/orgs/", {"q": "养老"}).json()
+    assert data["count"] == 1 and data["items"][0]["name"] == "社区养老服务中心"
+    assert data["items"][0]["district"] == "南明区"
+    detail = client.get(f"/api/v1/orgs/{registry['centre'].pk}/").json()
+    assert detail["service_fields"] == ["养老服务"]
+    assert not {"members", "memberships", "contact_person_phone"} & set(detail)
+    assert client.get("/api/v1/orgs/999999/").status_code == 404
+
+
+def test_api_list_query_count_is_fixed(client, nanming, django_assert_max_num_queries):
+    OrganizationFactory.create_batch(60, region=nanming)
+    with django_assert_max_num_queries(6):
+        client.get("/api/v1/orgs/")
