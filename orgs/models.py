@@ -5,8 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.money import MoneyField
 from core.models import Region
+from core.money import MoneyField
 
 from .codes import validate_credit_code
 

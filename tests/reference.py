@@ -1,4 +1,4 @@
-"""Reference data that migrations create (regions, Wagtail's root and home page, the default site).
+"""Reference data that migrations create (regions, service fields, Wagtail's root and home page, the site).
 
 Transactional tests (live server, real threads) empty every table when they end, so the next one would start
 without it. This puts it back using the migrations' own functions, and costs two queries when it is there.
@@ -11,10 +11,12 @@ from wagtail.models import Locale, Page
 
 regions_migration = importlib.import_module("core.migrations.0002_reference_regions")
 homepage_migration = importlib.import_module("portal.migrations.0002_create_homepage")
+service_fields_migration = importlib.import_module("orgs.migrations.0003_service_fields")
 
 
 def ensure_reference_data() -> None:
     regions_migration.load(apps, None)
+    service_fields_migration.load(apps, None)
     if not Page.objects.filter(depth=1).exists():
         Locale.objects.get_or_create(language_code="zh-hans")
         Page.add_root(instance=Page(title="Root", slug="root", locale=Locale.objects.get(language_code="zh-hans")))
