@@ -265,3 +265,41 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditImmutable("操作日志不可删除。")
+
+
+class Sequence(models.Model):
+    """A named counter for numbers that must never repeat (certificate and filing numbers), incremented only
+    by :func:`core.sequences.next_value`."""
+
+    name = models.CharField(max_length=64, unique=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("编号序列")
+        verbose_name_plural = _("编号序列")
+
+    def __str__(self):
+        return f"{self.name}: {self.value}"
+
+
+class Notification(models.Model):
+    """A message to one user inside the portal (需补正 lists, decisions, waitlist promotions …), shown on their
+    account page until read. Written by services through :func:`core.notify.notify`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("用户")
+    )
+    title = models.CharField(_("标题"), max_length=120)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self):
+        return self.title

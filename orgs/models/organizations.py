@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import Region
 from core.money import MoneyField
 
-from .codes import validate_credit_code
+from ..codes import validate_credit_code
 
 
 class ServiceField(models.Model):

@@ -1,0 +1,18 @@
+"""Send a user a message inside the portal; e-mail as well when they gave an address (after commit, so a
+rolled-back decision never mails anybody)."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from .models import Notification
+
+
+def notify(user, title: str, body: str = "", link: str = "") -> Notification:
+    notification = Notification.objects.create(user=user, title=title, body=body, link=link)
+    if user.email:
+        url = f"{settings.WAGTAILADMIN_BASE_URL}{link}" if link else ""
+        transaction.on_commit(
+            lambda: send_mail(title, f"{body}\n\n{url}".strip(), None, [user.email], fail_silently=True)
+        )
+    return notification

@@ -1,0 +1,15 @@
+"""The orgs app's tables, one module per concern, re-exported here."""
+
+from .applications import Application, ApplicationDocument, Certificate, StatusChange
+from .organizations import CreditListing, Membership, Organization, ServiceField
+
+__all__ = [
+    "Application",
+    "ApplicationDocument",
+    "Certificate",
+    "CreditListing",
+    "Membership",
+    "Organization",
+    "ServiceField",
+    "StatusChange",
+]
