@@ -34,7 +34,9 @@ def _move(application, to, *, actor, reason="", **extra):
 
 def _locked(application: Application) -> Application:
     # Row lock on PostgreSQL; on SQLite the IMMEDIATE transaction already holds the one write lock.
-    return Application.objects.select_for_update().select_related("region", "organization").get(pk=application.pk)
+    return (
+        Application.objects.select_for_update(of=("self",)).select_related("region", "organization").get(pk=application.pk)
+    )
 
 
 def _link(application) -> str:

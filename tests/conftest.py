@@ -12,7 +12,9 @@ from .factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFac
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests start from emptied tables; put the migrations' reference rows back."""
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    marked = marker is not None and bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if marked or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         from .reference import ensure_reference_data
 
         request.getfixturevalue("transactional_db")
