@@ -15,7 +15,7 @@ class RoleError(DomainError):
 
 
 OFFICER_GROUP = "民政干部"
-OFFICER_PERMISSIONS = [("wagtailadmin", "access_admin"), ("core", "view_auditentry")]
+OFFICER_PERMISSIONS = [("wagtailadmin", "access_admin")]
 
 
 def officer_group() -> Group:

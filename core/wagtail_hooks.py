@@ -9,9 +9,9 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from .admin_policies import OfficerViewPolicy
 from .models import AuditEntry
 from .permissions import get_visible_or_404, visible_to
 
@@ -25,15 +25,6 @@ class AuditFilterSet(WagtailFilterSet):
     class Meta:
         model = AuditEntry
         fields = ["action", "actor_label", "object_repr", "created_at", "content_type"]
-
-
-class ReadOnlyPolicy(ModelPermissionPolicy):
-    """Officers may look; nobody may add, change or delete through the admin."""
-
-    def user_has_permission(self, user, action):
-        if action in ("add", "change", "delete"):
-            return False
-        return super().user_has_permission(user, action)
 
 
 class AuditIndexView(IndexView):
@@ -81,7 +72,7 @@ class AuditEntryViewSet(ModelViewSet):
         return [p for p in super().get_urlpatterns() if p.name in {"index", "index_results", "inspect"}]
 
 
-register_permission_policy(AuditEntry, ReadOnlyPolicy(AuditEntry))
+register_permission_policy(AuditEntry, OfficerViewPolicy(AuditEntry))
 audit_viewset = AuditEntryViewSet("audit")
 
 

@@ -3,11 +3,15 @@
 import datetime
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from core.api_auth import session_or_token
+
 from .filters import OrganizationFilter
-from .models import Organization
+from .models import Application, Organization
+from .permissions import applications_for
 from .queries import public_organizations
 
 router = Router(tags=["社会组织"])
@@ -103,3 +107,39 @@ def get_organization(request, org_id: int):
         return public_organizations().prefetch_related("service_fields", "credit_listings").get(pk=org_id)
     except Organization.DoesNotExist as exc:
         raise Http404 from exc
+
+
+class ApplicationOut(Schema):
+    id: int
+    kind: str
+    status: str
+    status_label: str
+    name: str
+    org_kind: str
+    region_code: str
+    submitted_at: datetime.datetime | None
+    accepted_at: datetime.datetime | None
+    due_on: datetime.date | None
+    decided_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_status_label(obj):
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_region_code(obj):
+        return obj.region.code
+
+
+@router.get("/applications/", response=list[ApplicationOut], summary="登记备案申请（本人可见范围）", auth=session_or_token)
+@paginate(PageNumberPagination, page_size=50)
+def list_applications(request, status: Application.Status | None = None):
+    """Officers see their jurisdiction's applications, members their organizations', applicants their own."""
+    queryset = applications_for(request.user).select_related("region").order_by("-updated_at", "-pk")
+    return queryset.filter(status=status) if status else queryset
+
+
+@router.get("/applications/{int:application_id}/", response=ApplicationOut, summary="登记备案申请详情",
+            auth=session_or_token)
+def get_application(request, application_id: int):
+    return get_object_or_404(applications_for(request.user).select_related("region"), pk=application_id)

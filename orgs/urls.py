@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import views, workspace
 
 app_name = "orgs"
 
@@ -21,4 +21,13 @@ urlpatterns = [
     path("", views.directory, name="directory"),
     path("export.<fmt:fmt>", views.directory_export, name="export"),
     path("<int:pk>/", views.profile, name="profile"),
+    path("verify/<str:code>/", views.verify, name="verify"),
+    path("workspace/", workspace.home, name="workspace"),
+    path("workspace/applications/new/", workspace.new_application, name="application_new"),
+    path("workspace/applications/new/<str:kind>/", workspace.start_application, name="application_start"),
+    path("workspace/applications/<int:pk>/", workspace.application_detail, name="application"),
+    path("workspace/applications/<int:pk>/upload/", workspace.upload_document, name="application_upload"),
+    path("workspace/documents/<int:pk>/", workspace.document_download, name="document"),
+    path("workspace/certificates/<int:pk>.pdf", workspace.certificate_pdf, name="certificate_pdf"),
+    path("workspace/notifications/<int:pk>/read/", workspace.notification_read, name="notification_read"),
 ]

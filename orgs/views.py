@@ -55,3 +55,17 @@ def directory_export(request, fmt: str):
         )
     response["Content-Disposition"] = f"attachment; filename=\"registry-{stamp}.{fmt}\"; filename*=UTF-8''%E7%A4%BE%E4%BC%9A%E7%BB%84%E7%BB%87%E5%90%8D%E5%BD%95-{stamp}.{fmt}"
     return response
+
+
+def verify(request, code: str):
+    """The public page a certificate's QR code opens: is this certificate valid today?"""
+    from .models import Certificate
+
+    try:
+        certificate = Certificate.objects.select_related("organization").get(verification_code=code)
+    except Certificate.DoesNotExist as exc:
+        raise Http404 from exc
+    today = timezone.localdate()
+    return render(request, "orgs/verify.html", {
+        "certificate": certificate, "valid": certificate.is_valid_on(today), "today": today,
+    })

@@ -13,16 +13,14 @@ from django.http import Http404
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PageNumberPagination, paginate
-from ninja.security import SessionAuth
-from wagtail.api.v3.auth import BearerTokenAuth
 
+from core.api_auth import session_or_token
 from core.exceptions import DomainError
 from core.models import Region
 from core.permissions import visible_to
 
 logger = logging.getLogger(__name__)
 
-session_or_token = [BearerTokenAuth(), SessionAuth()]
 
 api = NinjaAPI(
     title="社会组织与购买服务管理门户 API",

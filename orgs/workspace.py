@@ -1,0 +1,179 @@
+"""The organization workspace (机构工作台): a member's organizations, applications, documents, notifications
+and certificates. Views validate and call orgs.applications; every object is fetched through the scoping
+helpers, so another organization's id is a 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.exceptions import DomainError
+from core.models import Notification
+
+from . import applications as services
+from .exceptions import ApplicationIncomplete
+from .forms import ApplicationForm, DocumentUploadForm, NewApplicationForm
+from .models import Application, ApplicationDocument, Certificate, Organization
+from .pdf import render_certificate
+from .permissions import applications_for, may_edit
+
+
+@login_required
+def home(request):
+    user = request.user
+    organizations = Organization.objects.filter(memberships__user=user).prefetch_related(
+        Prefetch("certificates", queryset=Certificate.objects.order_by("-issued_on"))
+    )
+    mine = Q(applicant=user) | Q(organization__memberships__user=user)
+    my_applications = applications_for(user).filter(mine).select_related("region").distinct()[:50]
+    notifications = Notification.objects.filter(user=user)[:10]
+    return render(request, "orgs/workspace/home.html", {
+        "organizations": organizations, "applications": my_applications, "notifications": notifications,
+    })
+
+
+@login_required
+def new_application(request):
+    form = NewApplicationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        if kind in (Application.Kind.ESTABLISH, Application.Kind.FILING):
+            return redirect("orgs:application_start", kind=kind)
+        application = services.start_application(
+            applicant=request.user, kind=kind, region=None, organization=form.cleaned_data["organization"]
+        )
+        messages.success(request, "已创建申请草稿，请核对并修改申请内容。")
+        return redirect("orgs:application", pk=application.pk)
+    return render(request, "orgs/workspace/new.html", {"form": form})
+
+
+@login_required
+def start_application(request, kind: str):
+    if kind not in (Application.Kind.ESTABLISH, Application.Kind.FILING):
+        return redirect("orgs:application_new")
+    form = ApplicationForm(request.POST or None, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "service_fields"}
+        application = services.start_application(applicant=request.user, kind=kind, **data)
+        application.service_fields.set(form.cleaned_data["service_fields"])
+        messages.success(request, "草稿已保存。请按材料清单上传材料后提交。")
+        return redirect("orgs:application", pk=application.pk)
+    return render(request, "orgs/workspace/start.html", {"form": form, "kind_label": Application.Kind(kind).label})
+
+
+def _application_or_404(request, pk):
+    return get_object_or_404(applications_for(request.user).select_related("region", "organization"), pk=pk)
+
+
+def _checklist(application):
+    uploaded: dict[str, list] = {}
+    for document in application.documents.all():
+        uploaded.setdefault(document.requirement, []).append(document)
+    return [(code, label, uploaded.get(code, [])) for code, label in application.required_documents()]
+
+
+def _detail(request, application, *, form=None, upload_errors=None, status=200):
+    editable = application.is_editable and may_edit(request.user, application)
+    if form is None and editable:
+        form = ApplicationForm(instance=application, kind=application.kind)
+    return render(request, "orgs/workspace/application.html", {
+        "application": application, "form": form, "editable": editable,
+        "checklist": _checklist(application), "upload_errors": upload_errors or {},
+        "history": application.history.select_related("actor"),
+        "certificates": application.certificates.all(),
+    }, status=status)
+
+
+@login_required
+def application_detail(request, pk: int):
+    application = _application_or_404(request, pk)
+    if request.method == "POST":
+        form = ApplicationForm(request.POST, instance=application, kind=application.kind)
+        if not form.is_valid():
+            return _detail(request, application, form=form, status=400)
+        try:
+            services.save_draft(application, acting_user=request.user, save_form=lambda a: form.save())
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("orgs:application", pk=pk)
+        if "submit" in request.POST:
+            return _submit(request, application)
+        messages.success(request, "已保存。")
+        return redirect("orgs:application", pk=pk)
+    return _detail(request, application)
+
+
+def _submit(request, application):
+    try:
+        services.submit(application, acting_user=request.user)
+    except ApplicationIncomplete as error:
+        form = ApplicationForm(instance=application, kind=application.kind, data=request.POST)
+        form.is_valid()
+        for field, message in error.errors.items():
+            if field in form.fields:
+                form.add_error(field, message)
+            else:
+                messages.error(request, message)
+        messages.error(request, error.message)
+        return _detail(request, application, form=form, status=400)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("orgs:application", pk=application.pk)
+    messages.success(request, "申请已提交，请留意受理和审查进度。")
+    return redirect("orgs:application", pk=application.pk)
+
+
+@login_required
+@require_POST
+def upload_document(request, pk: int):
+    application = _application_or_404(request, pk)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    requirement = request.POST.get("requirement", "")
+    if form.is_valid():
+        try:
+            services.attach_document(application, requirement, form.cleaned_data["file"], acting_user=request.user)
+        except ValidationError as error:
+            return _detail(request, application, upload_errors={requirement: error.messages}, status=400)
+        except DomainError as error:
+            return _detail(request, application, upload_errors={requirement: [error.message]}, status=400)
+        messages.success(request, "材料已上传。")
+        return redirect(reverse("orgs:application", args=[pk]) + "#documents")
+    errors = [str(e) for errors in form.errors.values() for e in errors]
+    return _detail(request, application, upload_errors={requirement: errors}, status=400)
+
+
+@login_required
+def document_download(request, pk: int):
+    document = get_object_or_404(
+        ApplicationDocument.objects.filter(application__in=applications_for(request.user)), pk=pk
+    )
+    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
+                            content_type=document.content_type)
+    response["X-Content-SHA256"] = document.sha256
+    return response
+
+
+@login_required
+def certificate_pdf(request, pk: int):
+    visible = Q(application__in=applications_for(request.user)) | Q(organization__memberships__user=request.user)
+    certificate = get_object_or_404(
+        Certificate.objects.select_related("organization", "organization__region").filter(visible).distinct(), pk=pk
+    )
+    response = HttpResponse(render_certificate(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.number}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def notification_read(request, pk: int):
+    notification = get_object_or_404(Notification.objects.filter(user=request.user), pk=pk)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return redirect(notification.link or "orgs:workspace")
