@@ -71,17 +71,17 @@ def render_certificate(certificate: Certificate) -> bytes:
     canvas.setFont(font, 10)
     canvas.drawRightString(width - 24 * mm, height - 44 * mm, f"证书编号：{certificate.number}")
 
-    label_x, value_x, right = 30 * mm, 66 * mm, width - 80 * mm
-    y = height - 56 * mm
+    label_x, value_x, right = 30 * mm, 72 * mm, width - 70 * mm
+    y = height - 58 * mm
     for label, value in certificate_items(certificate):
-        lines = simpleSplit(value or "—", font, 11, right - value_x) or ["—"]
-        canvas.setFont(font, 11)
+        lines = simpleSplit(value or "—", font, 13, right - value_x) or ["—"]
+        canvas.setFont(font, 13)
         canvas.setFillColor(HexColor("#57606a"))
         canvas.drawString(label_x, y, label)
         canvas.setFillColor(INK)
         for line in lines[:3]:
             canvas.drawString(value_x, y, line)
-            y -= 6.2 * mm
+            y -= 7.2 * mm
         y -= 1.2 * mm
 
     qr_size = 38 * mm

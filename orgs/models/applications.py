@@ -184,6 +184,12 @@ class ApplicationDocument(models.Model):
     def __str__(self):
         return self.original_name
 
+    @property
+    def requirement_label(self) -> str:
+        from ..requirements import DOCUMENTS
+
+        return DOCUMENTS.get(self.requirement, self.requirement)
+
 
 def new_verification_code() -> str:
     return secrets.token_urlsafe(12)
