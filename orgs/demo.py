@@ -5,6 +5,8 @@ import datetime
 import random
 from decimal import Decimal
 
+from django.utils import timezone
+
 from core.models import Region
 
 from .codes import CHARSET, make_credit_code
@@ -133,3 +135,69 @@ def _district_name(region: Region) -> str:
     if region.level == Region.Level.DISTRICT:
         return region.name
     return Region.objects.get(code=region.code[:6]).name if region.code[:6] != "520100" else "贵阳市"
+
+
+DEMO_PDF = b"%PDF-1.4\n% demo document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def build_applications(rng: random.Random, per_state: int = 12) -> int:
+    """A dozen applications in every state, made through the services so their history and audit rows are
+    real; some open ones are backdated past their statutory limit so the queue shows overdue items."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.models import Role, RoleAssignment, User
+
+    from . import applications as services
+    from .models import Application
+
+    if Application.objects.filter(name__startswith="（演示）").exists():
+        return 0
+    officers = {a.region.code: a.user for a in RoleAssignment.objects.filter(role=Role.OFFICER).select_related("user", "region")}
+    districts = [r for r in Region.objects.filter(level=Region.Level.DISTRICT).order_by("code") if r.code in officers]
+    city_officer = officers.get("520100")
+    # The demo member, volunteer and public user apply; officers and reviewers do not apply to themselves.
+    founders = list(User.objects.filter(phone__in=["13800000008", "13800000009", "13800000006"]).order_by("phone"))
+    states = [s for s, _ in Application.Status.choices]
+    created = 0
+    for state in states:
+        for n in range(per_state):
+            region = districts[(n + states.index(state)) % len(districts)] if districts else city_officer
+            officer = officers.get(region.code, city_officer)
+            founder = founders[n % len(founders)]
+            field_code, field_word = rng.choice(FIELD_WORDS)
+            application = services.start_application(
+                applicant=founder, kind=Application.Kind.ESTABLISH, region=region,
+                name=f"（演示）{region.name}{rng.choice(STEMS)}{field_word}服务中心{state[:2]}{n}",
+                org_kind=Organization.Kind.SERVICE_INSTITUTION, legal_representative=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                domicile=f"贵州省贵阳市{region.name}{rng.randrange(1, 300)}号", funds=Decimal(rng.randrange(30_000, 300_000, 10_000)),
+                purpose="为辖区居民提供专业社会服务", business_scope=f"{field_word}服务、咨询培训",
+                direct_category="community_service",
+            )
+            created += 1
+            if state == Application.Status.DRAFT:
+                continue
+            for code, _label in application.required_documents():
+                upload = SimpleUploadedFile(f"{code}.pdf", DEMO_PDF, content_type="application/pdf")
+                services.attach_document(application, code, upload, acting_user=founder)
+            services.submit(application, acting_user=founder)
+            if state == Application.Status.SUBMITTED:
+                continue
+            if state == Application.Status.REJECTED:
+                services.reject_intake(application, officer=officer, reason="申请材料与申请事项不符")
+                continue
+            services.accept(application, officer=officer)
+            if state in (Application.Status.ACCEPTED, Application.Status.REVIEWING):
+                if n % 3 == 0:  # overdue: accepted long ago
+                    accepted = timezone.now() - datetime.timedelta(days=65 + n)
+                    Application.objects.filter(pk=application.pk).update(
+                        accepted_at=accepted, due_on=timezone.localdate(accepted) + datetime.timedelta(days=60)
+                    )
+                continue
+            if state == Application.Status.CORRECTION:
+                services.request_correction(application, officer=officer, items="请补充住所使用证明和负责人身份证明复印件")
+            elif state == Application.Status.DENIED:
+                services.deny(application, officer=officer, reason="拟任负责人不符合任职条件")
+            elif state == Application.Status.APPROVED:
+                code = make_credit_code("2", region.code[:6], f"MD{created:07d}")
+                services.approve(application, officer=officer, credit_code=code, note="符合登记条件")
+    return created

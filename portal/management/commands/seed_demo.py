@@ -93,6 +93,7 @@ class Command(BaseCommand):
                 ("演示账号", self.seed_accounts),
                 ("社会组织", self.seed_organizations),
                 ("社会组织名录", self.seed_registry),
+                ("登记备案申请", self.seed_applications),
                 ("门户页面", self.seed_pages),
             ]
             for label, step in tqdm(steps, desc="seed_demo", unit="步", disable=no_progress):
@@ -164,6 +165,11 @@ class Command(BaseCommand):
         target = 600
         missing = max(0, target - Organization.objects.count())
         demo.build(random.Random(rng.random()), missing)
+
+    def seed_applications(self, rng: random.Random):
+        from orgs import demo
+
+        demo.build_applications(random.Random(rng.random()))
 
     def seed_pages(self, rng: random.Random):
         home = HomePage.objects.first()
