@@ -187,12 +187,30 @@ def deny(application: Application, *, officer, reason: str) -> Application:
 
 
 @transaction.atomic
+def record_committee_opinion(application: Application, *, officer, opinion: str) -> Application:
+    """备案: the community service centre records the residents' committee's opinion before it decides."""
+    application = _locked(application)
+    _officer(application, officer)
+    if application.kind != Application.Kind.FILING:
+        raise DomainError("只有备案申请需要记录居（村）委会意见。")
+    opinion = _require(opinion, "居（村）委会意见")
+    before = application.committee_opinion
+    application.committee_opinion = opinion
+    application.save(update_fields=["committee_opinion", "updated_at"])
+    audit.record("application.committee_opinion", actor=officer, obj=application, before={"opinion": before},
+                 after={"opinion": opinion})
+    return application
+
+
+@transaction.atomic
 def approve(application: Application, *, officer, credit_code: str = "", note: str = "") -> Certificate | None:
     """审查中 → 准予, and its effect: create (成立、备案), update (变更) or close (注销) the organization; issue the
     certificate (and void the old one). Two officers approving at once: the second finds the row already
     准予 and gets InvalidTransition."""
     application = _locked(application)
     _officer(application, officer)
+    if application.kind == Application.Kind.FILING and not application.committee_opinion.strip():
+        raise DomainError("备案前须先听取并记录居（村）委会意见。")
     _move(application, Application.Status.APPROVED, actor=officer, reason=note, decided_at=timezone.now(),
           decision_reason=note)
     today = timezone.localdate()

@@ -7,7 +7,7 @@ from core.files import MAX_UPLOAD_BYTES
 from core.models import Region
 
 from .codes import id_number_problem
-from .models import Application, Organization
+from .models import Application, Membership, Organization
 
 
 class ApplicationForm(forms.ModelForm):
@@ -94,12 +94,24 @@ class NewApplicationForm(forms.Form):
         return data
 
 
+class InviteMemberForm(forms.Form):
+    phone = forms.CharField(label=_("成员手机号码"), max_length=20)
+    role = forms.ChoiceField(label=_("身份"), choices=Membership.Role.choices, initial=Membership.Role.HANDLER)
+
+    def clean_phone(self):
+        from core.phone import normalize_phone, validate_phone
+
+        phone = normalize_phone(self.cleaned_data["phone"])
+        validate_phone(phone)
+        return phone
+
+
 class DecisionForm(forms.Form):
     """The officer's decision on an application; which fields matter depends on the action."""
 
     ACTIONS = [
         ("accept", _("受理")), ("reject", _("不予受理")), ("correction", _("退回补正")),
-        ("approve", _("准予")), ("deny", _("不予")),
+        ("approve", _("准予")), ("deny", _("不予")), ("opinion", _("记录居委会意见")),
     ]
     action = forms.ChoiceField(choices=ACTIONS, widget=forms.HiddenInput)
     text = forms.CharField(label=_("意见、理由或需补正的内容"), required=False, widget=forms.Textarea(attrs={"rows": 4}))

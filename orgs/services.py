@@ -14,6 +14,24 @@ class MembershipError(DomainError):
 
 
 @transaction.atomic
+def invite_member(organization: Organization, *, phone: str, acting_user, role: str = Membership.Role.HANDLER) -> Membership:
+    """A responsible person (负责人) adds another registered user, found by phone number, to the organization."""
+    from core.models import User
+    from core.phone import normalize_phone
+
+    if not organization.memberships.filter(user=acting_user, role=Membership.Role.HEAD).exists():
+        raise MembershipError("只有本组织负责人可以添加成员。")
+    user = User.objects.filter(phone=normalize_phone(phone), is_active=True).first()
+    if user is None:
+        raise MembershipError("该手机号码尚未注册，请对方先注册账号。")
+    membership = add_member(organization, user, role=role, acting_user=acting_user)
+    from core.notify import notify
+
+    notify(user, f"您已被添加为“{organization.name}”的成员", f"添加人：{acting_user}", "/orgs/workspace/")
+    return membership
+
+
+@transaction.atomic
 def add_member(organization: Organization, user, *, role: str = Membership.Role.HANDLER, acting_user=None) -> Membership:
     try:
         # Savepoint: a duplicate rolls back this insert only, and the caller gets a domain error.

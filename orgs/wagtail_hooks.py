@@ -165,6 +165,9 @@ def decide(request, pk: int):
                 application, officer=request.user, credit_code=form.cleaned_data["credit_code"], note=text
             )
             messages.success(request, f"已准予。{('证书编号：' + certificate.number) if certificate else ''}")
+        elif action == "opinion":
+            services.record_committee_opinion(application, officer=request.user, opinion=text)
+            messages.success(request, "已记录居（村）委会意见。")
         elif action == "deny":
             services.deny(application, officer=request.user, reason=text)
             messages.success(request, "已作出不予决定，并通知申请人。")

@@ -16,9 +16,10 @@ from core.exceptions import DomainError
 from core.models import Notification
 
 from . import applications as services
+from . import services as org_services
 from .exceptions import ApplicationIncomplete
-from .forms import ApplicationForm, DocumentUploadForm, NewApplicationForm
-from .models import Application, ApplicationDocument, Certificate, Organization
+from .forms import ApplicationForm, DocumentUploadForm, InviteMemberForm, NewApplicationForm
+from .models import Application, ApplicationDocument, Certificate, Membership, Organization
 from .pdf import render_certificate
 from .permissions import applications_for, may_edit
 
@@ -32,9 +33,29 @@ def home(request):
     mine = Q(applicant=user) | Q(organization__memberships__user=user)
     my_applications = applications_for(user).filter(mine).select_related("region").distinct()[:50]
     notifications = Notification.objects.filter(user=user)[:10]
+    heads = set(Membership.objects.filter(user=user, role=Membership.Role.HEAD).values_list("organization_id", flat=True))
     return render(request, "orgs/workspace/home.html", {
         "organizations": organizations, "applications": my_applications, "notifications": notifications,
+        "heads": heads, "invite_form": InviteMemberForm(),
     })
+
+
+@login_required
+@require_POST
+def invite_member(request, pk: int):
+    organization = get_object_or_404(Organization.objects.filter(memberships__user=request.user), pk=pk)
+    form = InviteMemberForm(request.POST)
+    if form.is_valid():
+        try:
+            org_services.invite_member(organization, phone=form.cleaned_data["phone"],
+                                       role=form.cleaned_data["role"], acting_user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "已添加成员。")
+    else:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    return redirect("orgs:workspace")
 
 
 @login_required

@@ -175,6 +175,11 @@ def test_filing_a_community_organization_gives_a_filing_number_and_no_credit_cod
     attach_all(application, founder)
     services.submit(application, acting_user=founder)
     services.accept(application, officer=officer_nanming)
+    from core.exceptions import DomainError
+
+    with pytest.raises(DomainError, match="居（村）委会意见"):
+        services.approve(application, officer=officer_nanming)
+    services.record_committee_opinion(application, officer=officer_nanming, opinion="居委会同意备案，活动场所在社区活动中心")
     certificate = services.approve(application, officer=officer_nanming)
     organization = certificate.organization
     assert organization.status == Organization.Status.FILED and organization.credit_code is None
@@ -213,3 +218,20 @@ def test_change_reissues_the_certificate_and_deregistration_voids_it(submitted, 
 def test_only_members_may_apply_for_an_organization(org_a, outsider):
     with pytest.raises(PermissionDenied):
         services.start_application(applicant=outsider, kind=Application.Kind.CHANGE, region=None, organization=org_a)
+
+
+def test_a_responsible_person_invites_a_member_by_phone(org_a, outsider):
+    from orgs.models import Membership
+    from orgs.services import MembershipError, invite_member
+    from tests.factories import MembershipFactory
+
+    head = MembershipFactory(organization=org_a, role=Membership.Role.HEAD).user
+    handler = MembershipFactory(organization=org_a).user
+    with pytest.raises(MembershipError, match="只有本组织负责人"):
+        invite_member(org_a, phone=outsider.phone, acting_user=handler)
+    with pytest.raises(MembershipError, match="尚未注册"):
+        invite_member(org_a, phone="13700000000", acting_user=head)
+    spelled = f"+86 {outsider.phone}"
+    invite_member(org_a, phone=spelled, acting_user=head)
+    assert org_a.memberships.filter(user=outsider).exists()
+    assert Notification.objects.filter(user=outsider, title__contains=org_a.name).exists()

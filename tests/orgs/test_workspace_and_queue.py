@@ -156,3 +156,20 @@ def test_applicant_sees_the_correction_notice_in_the_workspace(client, officer_y
     assert "需要补正" in home
     detail = client.get(reverse("orgs:application", args=[yunyan_submitted.pk])).content.decode()
     assert "请补充理事会名单" in detail and "保存并提交" in detail
+
+
+def test_the_workspace_invite_form_adds_a_member_and_bad_phones_get_a_chinese_message(client, org_a, outsider):
+    from orgs.models import Membership
+    from tests.factories import MembershipFactory
+
+    head = MembershipFactory(organization=org_a, role=Membership.Role.HEAD).user
+    client.force_login(head)
+    url = reverse("orgs:invite_member", args=[org_a.pk])
+    response = client.post(url, {"phone": "123", "role": "handler"}, follow=True)
+    assert "请输入有效的中国大陆手机号码" in response.content.decode()
+    client.post(url, {"phone": outsider.phone, "role": "handler"})
+    assert org_a.memberships.filter(user=outsider).exists()
+    client.force_login(outsider)
+    other_org = Membership.objects.exclude(organization=org_a).first()
+    if other_org:
+        assert client.post(reverse("orgs:invite_member", args=[other_org.organization_id]), {"phone": head.phone}).status_code == 404
