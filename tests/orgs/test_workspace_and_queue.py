@@ -158,7 +158,7 @@ def test_applicant_sees_the_correction_notice_in_the_workspace(client, officer_y
     assert "请补充理事会名单" in detail and "保存并提交" in detail
 
 
-def test_the_workspace_invite_form_adds_a_member_and_bad_phones_get_a_chinese_message(client, org_a, outsider):
+def test_the_workspace_invite_form_adds_a_member_and_bad_phones_get_a_chinese_message(client, org_a, org_b, outsider):
     from orgs.models import Membership
     from tests.factories import MembershipFactory
 
@@ -169,7 +169,6 @@ def test_the_workspace_invite_form_adds_a_member_and_bad_phones_get_a_chinese_me
     assert "请输入有效的中国大陆手机号码" in response.content.decode()
     client.post(url, {"phone": outsider.phone, "role": "handler"})
     assert org_a.memberships.filter(user=outsider).exists()
-    client.force_login(outsider)
-    other_org = Membership.objects.exclude(organization=org_a).first()
-    if other_org:
-        assert client.post(reverse("orgs:invite_member", args=[other_org.organization_id]), {"phone": head.phone}).status_code == 404
+    client.force_login(outsider)  # now a member of A, never of B
+    assert client.post(reverse("orgs:invite_member", args=[org_b.pk]), {"phone": head.phone}).status_code == 404
+    assert not org_b.memberships.filter(user=head).exists()
