@@ -303,3 +303,21 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class StatusChangeBase(models.Model):
+    """What every workflow's history row records (DESIGN.md §3): who moved it, when, from, to and why. Each
+    workflow subclasses it with a foreign key to its row and ``from_status``/``to_status`` with its choices."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("操作人")
+    )
+    reason = models.TextField(_("说明"), blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"

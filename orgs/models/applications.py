@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.files import private_storage, private_upload_path
-from core.models import Region
+from core.models import Region, StatusChangeBase
 from core.money import MoneyField
 
 from ..codes import validate_id_number
@@ -142,25 +142,16 @@ class Application(models.Model):
         return required_documents(self)
 
 
-class StatusChange(models.Model):
+class StatusChange(StatusChangeBase):
     """One move of an application: who, when, from, to, why. Written only by core.workflow.move."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="history")
     from_status = models.CharField(_("原状态"), max_length=16, choices=Application.Status.choices)
     to_status = models.CharField(_("新状态"), max_length=16, choices=Application.Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("操作人")
-    )
-    reason = models.TextField(_("说明"), blank=True)
-    at = models.DateTimeField(_("时间"), default=timezone.now)
 
-    class Meta:
+    class Meta(StatusChangeBase.Meta):
         verbose_name = _("申请状态变更")
         verbose_name_plural = _("申请状态变更")
-        ordering = ["at", "pk"]
-
-    def __str__(self):
-        return f"{self.application_id}: {self.from_status} → {self.to_status}"
 
 
 class ApplicationDocument(models.Model):

@@ -217,6 +217,8 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_PASSWORD_RESET_ENABLED = True
 
 # --- Portal ---------------------------------------------------------------------------------------
+# Annual reports on year Y are due by this day of year Y+1 (month, day); the credit sweep runs after it.
+PORTAL_ANNUAL_REPORT_DEADLINE = (5, 31)
 # Seconds the home page's live figures are cached; they are recomputed from the database after that.
 PORTAL_FIGURES_CACHE_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,129 @@
+"""Annual reports and the credit lists they drive (《社会组织信用信息管理办法》):
+
+* an organization that has not reported on year Y by the deadline in year Y+1 goes on the 活动异常名录;
+* two years on that list move it to the 严重违法失信名单;
+* the abnormal listing ends when the missing report is accepted (a confirmed fix); the serious listing ends after
+  two clean years (no open abnormal listing).
+
+Every listing and removal goes through orgs.services, which keeps the reason and writes the audit row.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core import audit
+from core.permissions import can_administer_region
+from core.workflow import move
+
+from .exceptions import DomainError, PermissionDenied
+from .models import AnnualReport, AnnualReportStatusChange, CreditListing, Organization
+from .services import list_organization, remove_listing
+
+MISSING_REPORT = "未按规定报送{year}年度工作报告"
+PROMOTED = "被列入活动异常名录满两年"
+
+
+def _move(report, to, *, actor, reason="", **extra):
+    return move(
+        report, to, transitions=AnnualReport.TRANSITIONS, history=AnnualReportStatusChange, history_fk="report",
+        actor=actor, reason=reason, action_prefix="annual_report", extra_fields=extra,
+    )
+
+
+def deadline_for(year: int) -> datetime.date:
+    """The last day to report on ``year``."""
+    month, day = settings.PORTAL_ANNUAL_REPORT_DEADLINE
+    return datetime.date(year + 1, month, day)
+
+
+@transaction.atomic
+def submit_annual_report(report: AnnualReport, *, acting_user) -> AnnualReport:
+    report = AnnualReport.objects.select_for_update().select_related("organization").get(pk=report.pk)
+    if not report.organization.memberships.filter(user=acting_user).exists():
+        raise PermissionDenied("只能为本人所属的组织报送年度报告。")
+    if report.year >= timezone.localdate().year:
+        raise DomainError(f"{report.year} 年度尚未结束，不能报送该年度报告。")
+    return _move(report, AnnualReport.Status.SUBMITTED, actor=acting_user, submitted_at=timezone.now(),
+                 submitted_by=acting_user)
+
+
+@transaction.atomic
+def review_annual_report(report: AnnualReport, *, officer, result: str, note: str = "") -> AnnualReport:
+    """Mark a report 合格, 基本合格 or 不合格. An accepted report that was missing ends the abnormal listing it
+    caused."""
+    report = AnnualReport.objects.select_for_update().select_related("organization").get(pk=report.pk)
+    if not can_administer_region(officer, report.organization.region):
+        raise PermissionDenied("该组织不在您的辖区内。")
+    if result == AnnualReport.Status.FAILED and not note.strip():
+        raise DomainError("评为不合格须写明审核意见。")
+    _move(report, result, actor=officer, reason=note, reviewed_at=timezone.now(), review_note=note.strip())
+    if result in AnnualReport.ACCEPTED:
+        reason = MISSING_REPORT.format(year=report.year)
+        for listing in report.organization.credit_listings.filter(
+            kind=CreditListing.Kind.ABNORMAL, removed_on__isnull=True, reason=reason
+        ):
+            remove_listing(listing, reason=f"已补报{report.year}年度工作报告并经审核", acting_user=officer)
+    return report
+
+
+@dataclass
+class SweepResult:
+    listed_abnormal: int = 0
+    listed_serious: int = 0
+    removed_serious: int = 0
+
+
+def credit_sweep(today: datetime.date | None = None, *, progress=None) -> SweepResult:
+    """Run the yearly rules for ``today`` (default: today). Idempotent: a second run on the same day changes
+    nothing. ``progress`` is called with (done, total) for the management command's bar."""
+    today = today or timezone.localdate()
+    result = SweepResult()
+    year = today.year - 1 if today > deadline_for(today.year - 1) else today.year - 2
+    obliged = Organization.objects.filter(
+        status=Organization.Status.REGISTERED, established_on__lt=datetime.date(year + 1, 1, 1)
+    ).exclude(kind=Organization.Kind.COMMUNITY)
+    reported = AnnualReport.objects.filter(year=year).exclude(status=AnnualReport.Status.DRAFT).values("organization")
+    listed = CreditListing.objects.filter(kind=CreditListing.Kind.ABNORMAL, removed_on__isnull=True).values("organization")
+    missing = list(obliged.exclude(pk__in=reported).exclude(pk__in=listed).order_by("pk"))
+    two_years_ago = today.replace(year=today.year - 2)
+    to_promote = list(
+        CreditListing.objects.filter(kind=CreditListing.Kind.ABNORMAL, removed_on__isnull=True, listed_on__lte=two_years_ago)
+        .exclude(organization__credit_listings__kind=CreditListing.Kind.SERIOUS,
+                 organization__credit_listings__removed_on__isnull=True)
+        .select_related("organization")
+    )
+    serious_open = CreditListing.objects.filter(kind=CreditListing.Kind.SERIOUS, removed_on__isnull=True, listed_on__lte=two_years_ago)
+    to_clear = [s for s in serious_open.select_related("organization")
+                if not s.organization.credit_listings.filter(kind=CreditListing.Kind.ABNORMAL, removed_on__isnull=True).exists()]
+    total = len(missing) + len(to_promote) + len(to_clear)
+    done = 0
+    for organization in missing:
+        # One transaction per organization: a failure part-way leaves a consistent list, and a rerun finishes.
+        with transaction.atomic():
+            list_organization(organization, CreditListing.Kind.ABNORMAL, reason=MISSING_REPORT.format(year=year),
+                              listed_on=today, decided_by=organization.registration_authority)
+        result.listed_abnormal += 1
+        done += 1
+        if progress:
+            progress(done, total)
+    for listing in to_promote:
+        with transaction.atomic():
+            list_organization(listing.organization, CreditListing.Kind.SERIOUS, reason=PROMOTED, listed_on=today,
+                              decided_by=listing.organization.registration_authority)
+        result.listed_serious += 1
+        done += 1
+        if progress:
+            progress(done, total)
+    for listing in to_clear:
+        with transaction.atomic():
+            remove_listing(listing, reason="列入严重违法失信名单满两年且期间未再被列入活动异常名录", removed_on=today)
+        result.removed_serious += 1
+        done += 1
+        if progress:
+            progress(done, total)
+    audit.record("credit.sweep", actor=None, after={"date": today, "year": year, **result.__dict__})
+    return result
