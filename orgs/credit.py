@@ -40,6 +40,29 @@ def deadline_for(year: int) -> datetime.date:
     return datetime.date(year + 1, month, day)
 
 
+REPORT_FIELDS = ["activities", "income", "government_income", "expenditure", "net_assets", "staff_count", "party_status"]
+
+
+@transaction.atomic
+def save_annual_report(organization: Organization, year: int, *, acting_user, data: dict) -> AnnualReport:
+    """Create or update the draft of ``year``'s report; a report already submitted cannot be edited unless it
+    was marked 不合格."""
+    if not organization.memberships.filter(user=acting_user).exists():
+        raise PermissionDenied("只能为本人所属的组织报送年度报告。")
+    report = AnnualReport.objects.select_for_update().filter(organization=organization, year=year).first()
+    if report is not None and report.status not in (AnnualReport.Status.DRAFT, AnnualReport.Status.FAILED):
+        raise DomainError("该年度报告已报送，不能再修改。")
+    before = {f: getattr(report, f) for f in REPORT_FIELDS} if report else None
+    if report is None:
+        report = AnnualReport(organization=organization, year=year)
+    for field in REPORT_FIELDS:
+        setattr(report, field, data[field])
+    report.save()
+    audit.record("annual_report.save", actor=acting_user, obj=report, before=before,
+                 after={f: getattr(report, f) for f in REPORT_FIELDS})
+    return report
+
+
 @transaction.atomic
 def submit_annual_report(report: AnnualReport, *, acting_user) -> AnnualReport:
     report = AnnualReport.objects.select_for_update().select_related("organization").get(pk=report.pk)

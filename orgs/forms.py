@@ -7,7 +7,7 @@ from core.files import MAX_UPLOAD_BYTES
 from core.models import Region
 
 from .codes import id_number_problem
-from .models import Application, Membership, Organization
+from .models import AnnualReport, Application, Membership, Organization
 
 
 class ApplicationForm(forms.ModelForm):
@@ -91,6 +91,23 @@ class NewApplicationForm(forms.Form):
         data = super().clean()
         if data.get("kind") in (Application.Kind.CHANGE, Application.Kind.DEREGISTER) and not data.get("organization"):
             self.add_error("organization", _("变更登记和注销登记请选择申请组织。"))
+        return data
+
+
+class AnnualReportForm(forms.ModelForm):
+    class Meta:
+        model = AnnualReport
+        fields = ["activities", "income", "government_income", "expenditure", "net_assets", "staff_count", "party_status"]
+        widgets = {"activities": forms.Textarea(attrs={"rows": 5})}
+
+    def clean(self):
+        data = super().clean()
+        income, government = data.get("income"), data.get("government_income")
+        if income is not None and government is not None and government > income:
+            self.add_error("government_income", _("政府购买服务收入不能大于本年收入。"))
+        for name in ("income", "government_income", "expenditure"):
+            if data.get(name) is not None and data[name] < 0:
+                self.add_error(name, _("金额不能为负数。"))
         return data
 
 

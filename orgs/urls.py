@@ -24,6 +24,7 @@ urlpatterns = [
     path("verify/<str:code>/", views.verify, name="verify"),
     path("workspace/", workspace.home, name="workspace"),
     path("workspace/organizations/<int:pk>/members/", workspace.invite_member, name="invite_member"),
+    path("workspace/organizations/<int:pk>/annual/<int:year>/", workspace.annual_report, name="annual_report"),
     path("workspace/applications/new/", workspace.new_application, name="application_new"),
     path("workspace/applications/new/<str:kind>/", workspace.start_application, name="application_start"),
     path("workspace/applications/<int:pk>/", workspace.application_detail, name="application"),

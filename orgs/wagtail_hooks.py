@@ -22,8 +22,9 @@ from core.models import Region
 from core.permissions import jurisdiction_q
 
 from . import applications as services
+from . import credit
 from .forms import DecisionForm
-from .models import Application
+from .models import AnnualReport, Application
 from .permissions import may_decide
 
 NEAR_DAYS = 7  # an open item with this many days or fewer left is highlighted
@@ -183,3 +184,88 @@ application_viewset = ApplicationViewSet("org_applications", url_prefix="org-app
 @hooks.register("register_admin_viewset")
 def register_application_viewset():
     return application_viewset
+
+
+class AnnualReportFilterSet(WagtailFilterSet):
+    year = django_filters.NumberFilter(label=_("年度"))
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=AnnualReport.Status.choices)
+
+    class Meta:
+        model = AnnualReport
+        fields = ["year", "status"]
+
+
+def reports_for(user):
+    queryset = AnnualReport.objects.exclude(status=AnnualReport.Status.DRAFT)
+    if not user.is_superuser:
+        queryset = queryset.filter(jurisdiction_q(user, "organization__region"))
+    return queryset.select_related("organization", "organization__region")
+
+
+class ReportIndexView(IndexView):
+    def get_base_queryset(self):
+        return reports_for(self.request.user).order_by("-year", "status", "organization__name")
+
+
+class ReportReviewView(InspectView):
+    template_name = "orgs/admin/annual_report.html"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(reports_for(self.request.user), pk=unquote(str(self.pk)))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["report"] = self.object
+        context["decide_url"] = reverse("annual_reports:decide", args=[self.object.pk])
+        context["history"] = self.object.history.select_related("actor")
+        return context
+
+
+class AnnualReportViewSet(ModelViewSet):
+    model = AnnualReport
+    icon = "calendar-check"
+    menu_label = _("年度报告审核")
+    menu_order = 210
+    add_to_admin_menu = True
+    index_view_class = ReportIndexView
+    inspect_view_class = ReportReviewView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    filterset_class = AnnualReportFilterSet
+    form_fields = ["review_note"]  # required by ModelViewSet; the form views are not routed
+    list_export = ["organization", "year", "status", "income", "government_income", "expenditure", "net_assets"]
+    export_filename = "annual-reports"
+    list_display = [
+        TitleColumn("organization", label=_("组织"), url_name="annual_reports:inspect"),
+        Column("year", label=_("年度")),
+        Column("status", label=_("状态"), accessor="get_status_display"),
+        DateColumn("submitted_at", label=_("报送时间"), sort_key="submitted_at"),
+    ]
+
+    def get_urlpatterns(self):
+        patterns = [p for p in super().get_urlpatterns() if p.name in {"index", "index_results", "inspect"}]
+        return [*patterns, path("<int:pk>/decide/", decide_report, name="decide")]
+
+
+def decide_report(request, pk: int):
+    report = get_object_or_404(reports_for(request.user), pk=pk)
+    if request.method == "POST":
+        result = request.POST.get("result", "")
+        if result not in AnnualReport.ACCEPTED + [AnnualReport.Status.FAILED]:
+            messages.error(request, "请选择审核结论。")
+        else:
+            try:
+                credit.review_annual_report(report, officer=request.user, result=result, note=request.POST.get("note", ""))
+                messages.success(request, "审核结论已保存。")
+            except DomainError as error:
+                messages.error(request, error.message)
+    return redirect("annual_reports:inspect", report.pk)
+
+
+register_permission_policy(AnnualReport, OfficerViewPolicy(AnnualReport))
+annual_report_viewset = AnnualReportViewSet("annual_reports", url_prefix="annual-reports")
+
+
+@hooks.register("register_admin_viewset")
+def register_annual_report_viewset():
+    return annual_report_viewset

@@ -16,10 +16,11 @@ from core.exceptions import DomainError
 from core.models import Notification
 
 from . import applications as services
+from . import credit
 from . import services as org_services
 from .exceptions import ApplicationIncomplete
-from .forms import ApplicationForm, DocumentUploadForm, InviteMemberForm, NewApplicationForm
-from .models import Application, ApplicationDocument, Certificate, Membership, Organization
+from .forms import AnnualReportForm, ApplicationForm, DocumentUploadForm, InviteMemberForm, NewApplicationForm
+from .models import AnnualReport, Application, ApplicationDocument, Certificate, Membership, Organization
 from .pdf import render_certificate
 from .permissions import applications_for, may_edit
 
@@ -36,7 +37,7 @@ def home(request):
     heads = set(Membership.objects.filter(user=user, role=Membership.Role.HEAD).values_list("organization_id", flat=True))
     return render(request, "orgs/workspace/home.html", {
         "organizations": organizations, "applications": my_applications, "notifications": notifications,
-        "heads": heads, "invite_form": InviteMemberForm(),
+        "heads": heads, "invite_form": InviteMemberForm(), "report_year": timezone.localdate().year - 1,
     })
 
 
@@ -198,3 +199,30 @@ def notification_read(request, pk: int):
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return redirect(notification.link or "orgs:workspace")
+
+
+@login_required
+def annual_report(request, pk: int, year: int):
+    organization = get_object_or_404(
+        Organization.objects.filter(memberships__user=request.user).exclude(kind=Organization.Kind.COMMUNITY), pk=pk
+    )
+    if not 2000 <= year < timezone.localdate().year:
+        return redirect("orgs:workspace")
+    report = AnnualReport.objects.filter(organization=organization, year=year).first()
+    editable = report is None or report.status in (AnnualReport.Status.DRAFT, AnnualReport.Status.FAILED)
+    form = AnnualReportForm(request.POST or None, instance=report)
+    if request.method == "POST" and editable and form.is_valid():
+        try:
+            report = credit.save_annual_report(organization, year, acting_user=request.user, data=form.cleaned_data)
+            if "submit" in request.POST:
+                credit.submit_annual_report(report, acting_user=request.user)
+                messages.success(request, f"{year} 年度报告已报送。")
+            else:
+                messages.success(request, "草稿已保存。")
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect("orgs:annual_report", pk=pk, year=year)
+    return render(request, "orgs/workspace/annual_report.html", {
+        "organization": organization, "year": year, "report": report, "form": form, "editable": editable,
+        "deadline": credit.deadline_for(year),
+    }, status=400 if request.method == "POST" else 200)

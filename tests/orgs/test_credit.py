@@ -117,3 +117,38 @@ def test_the_command_reports_what_it_did(established_2024):
     out = StringIO()
     call_command("credit_sweep", "--date", "2026-06-01", stdout=out, stderr=StringIO())
     assert "列入活动异常名录 1 家" in out.getvalue()
+
+
+REPORT_FORM = {"activities": "开展助老服务 120 场", "income": "500000", "government_income": "300000",
+               "expenditure": "450000", "net_assets": "80000", "staff_count": "6", "party_status": "joint"}
+
+
+def test_a_member_files_the_report_from_the_workspace_and_bad_figures_keep_the_input(client, established_2024):
+    from django.urls import reverse
+
+    member = MembershipFactory(organization=established_2024).user
+    client.force_login(member)
+    url = reverse("orgs:annual_report", args=[established_2024.pk, 2025])
+    response = client.post(url, {**REPORT_FORM, "government_income": "600000", "submit": "1"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["government_income"] == ["政府购买服务收入不能大于本年收入。"]
+    assert "开展助老服务 120 场" in response.content.decode()
+    assert not AnnualReport.objects.exists()
+    client.post(url, {**REPORT_FORM, "submit": "1"})
+    report = AnnualReport.objects.get()
+    assert report.status == AnnualReport.Status.SUBMITTED and report.government_income == Decimal("300000")
+
+
+def test_officers_review_reports_of_their_district_only(client, established_2024, officer_nanming, officer_yunyan):
+    from django.urls import reverse
+
+    member = MembershipFactory(organization=established_2024).user
+    report = submit_annual_report(report_for(established_2024, 2025), acting_user=member)
+    client.force_login(officer_yunyan)
+    assert client.get(reverse("annual_reports:inspect", args=[report.pk])).status_code == 404
+    assert client.post(reverse("annual_reports:decide", args=[report.pk]), {"result": "passed"}).status_code == 404
+    client.force_login(officer_nanming)
+    assert established_2024.name in client.get(reverse("annual_reports:index")).content.decode()
+    client.post(reverse("annual_reports:decide", args=[report.pk]), {"result": "passed", "note": "合格"})
+    report.refresh_from_db()
+    assert report.status == AnnualReport.Status.PASSED
