@@ -154,36 +154,40 @@ def accept(application: Application, *, officer) -> Application:
     return application
 
 
-@transaction.atomic
-def reject_intake(application: Application, *, officer, reason: str) -> Application:
+def _decide_with_text(application, *, officer, to, text, what, outcome, **extra):
+    """A decision that must say why (不予受理, 退回补正, 不予): lock, check the officer and the text, move, and tell
+    the applicant what was decided and why."""
     application = _locked(application)
     _officer(application, officer)
-    reason = _require(reason, "不予受理的理由")
-    _move(application, Application.Status.REJECTED, actor=officer, reason=reason, decided_at=timezone.now(),
-          decision_reason=reason)
-    notify(application.applicant, f"您的{application.get_kind_display()}申请不予受理", reason, _link(application))
+    text = _require(text, what)
+    fields = {name: text for name in extra.pop("text_fields", ())}
+    _move(application, to, actor=officer, reason=text, **fields, **extra)
+    notify(application.applicant, f"您的{application.get_kind_display()}申请{outcome}", text, _link(application))
     return application
+
+
+@transaction.atomic
+def reject_intake(application: Application, *, officer, reason: str) -> Application:
+    return _decide_with_text(
+        application, officer=officer, to=Application.Status.REJECTED, text=reason, what="不予受理的理由",
+        outcome="不予受理", decided_at=timezone.now(), text_fields=("decision_reason",),
+    )
 
 
 @transaction.atomic
 def request_correction(application: Application, *, officer, items: str) -> Application:
-    application = _locked(application)
-    _officer(application, officer)
-    items = _require(items, "需补正的内容")
-    _move(application, Application.Status.CORRECTION, actor=officer, reason=items, correction_items=items)
-    notify(application.applicant, f"您的{application.get_kind_display()}申请需要补正", items, _link(application))
-    return application
+    return _decide_with_text(
+        application, officer=officer, to=Application.Status.CORRECTION, text=items, what="需补正的内容",
+        outcome="需要补正", text_fields=("correction_items",),
+    )
 
 
 @transaction.atomic
 def deny(application: Application, *, officer, reason: str) -> Application:
-    application = _locked(application)
-    _officer(application, officer)
-    reason = _require(reason, "不予登记的理由")
-    _move(application, Application.Status.DENIED, actor=officer, reason=reason, decided_at=timezone.now(),
-          decision_reason=reason)
-    notify(application.applicant, f"您的{application.get_kind_display()}申请未予准许", reason, _link(application))
-    return application
+    return _decide_with_text(
+        application, officer=officer, to=Application.Status.DENIED, text=reason, what="不予登记的理由",
+        outcome="未予准许", decided_at=timezone.now(), text_fields=("decision_reason",),
+    )
 
 
 @transaction.atomic

@@ -122,31 +122,22 @@ def credit_sweep(today: datetime.date | None = None, *, progress=None) -> SweepR
     serious_open = CreditListing.objects.filter(kind=CreditListing.Kind.SERIOUS, removed_on__isnull=True, listed_on__lte=two_years_ago)
     to_clear = [s for s in serious_open.select_related("organization")
                 if not s.organization.credit_listings.filter(kind=CreditListing.Kind.ABNORMAL, removed_on__isnull=True).exists()]
-    total = len(missing) + len(to_promote) + len(to_clear)
-    done = 0
-    for organization in missing:
+    steps = [
+        *[(lambda o=o: list_organization(o, CreditListing.Kind.ABNORMAL, reason=MISSING_REPORT.format(year=year),
+                                         listed_on=today, decided_by=o.registration_authority), "listed_abnormal")
+          for o in missing],
+        *[(lambda li=li: list_organization(li.organization, CreditListing.Kind.SERIOUS, reason=PROMOTED,
+                                           listed_on=today, decided_by=li.organization.registration_authority),
+           "listed_serious") for li in to_promote],
+        *[(lambda li=li: remove_listing(li, reason="列入严重违法失信名单满两年且期间未再被列入活动异常名录",
+                                        removed_on=today), "removed_serious") for li in to_clear],
+    ]
+    for done, (step, counter) in enumerate(steps, start=1):
         # One transaction per organization: a failure part-way leaves a consistent list, and a rerun finishes.
         with transaction.atomic():
-            list_organization(organization, CreditListing.Kind.ABNORMAL, reason=MISSING_REPORT.format(year=year),
-                              listed_on=today, decided_by=organization.registration_authority)
-        result.listed_abnormal += 1
-        done += 1
+            step()
+        setattr(result, counter, getattr(result, counter) + 1)
         if progress:
-            progress(done, total)
-    for listing in to_promote:
-        with transaction.atomic():
-            list_organization(listing.organization, CreditListing.Kind.SERIOUS, reason=PROMOTED, listed_on=today,
-                              decided_by=listing.organization.registration_authority)
-        result.listed_serious += 1
-        done += 1
-        if progress:
-            progress(done, total)
-    for listing in to_clear:
-        with transaction.atomic():
-            remove_listing(listing, reason="列入严重违法失信名单满两年且期间未再被列入活动异常名录", removed_on=today)
-        result.removed_serious += 1
-        done += 1
-        if progress:
-            progress(done, total)
+            progress(done, len(steps))
     audit.record("credit.sweep", actor=None, after={"date": today, "year": year, **result.__dict__})
     return result
