@@ -33,3 +33,21 @@ def browser():
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+DEMO_PASSWORD = "Demo@2026"
+
+
+@pytest.fixture
+def demo_people(transactional_db):
+    """What the browser tests need of the demo world, without building all of it: the 南明区 officer with the demo
+    password, and a few organizations for the home page's figures."""
+    from core.models import Region, Role, User
+    from core.services import grant_role
+    from tests.factories import OrganizationFactory
+
+    officer = User.objects.create_user(phone="13800000003", password=DEMO_PASSWORD, name="刘南明")
+    nanming = Region.objects.get(code="520102")
+    grant_role(officer, Role.OFFICER, acting_user=None, region=nanming)
+    OrganizationFactory.create_batch(3, region=nanming)
+    return {"officer": officer}

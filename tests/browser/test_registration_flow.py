@@ -2,10 +2,8 @@
 
 import shutil
 import subprocess
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from orgs.codes import make_credit_code
@@ -23,8 +21,7 @@ def sign_in(page, base, phone, password):
     page.wait_for_url("**/accounts/")
 
 
-def test_apply_correct_approve_and_verify_in_the_browser(browser, live_server, artifacts, tmp_path):
-    call_command("seed_demo", "--no-progress", stdout=StringIO())
+def test_apply_correct_approve_and_verify_in_the_browser(browser, live_server, artifacts, tmp_path, demo_people):
     base = live_server.url
     document = tmp_path / "材料.pdf"
     document.write_bytes(PDF)

@@ -1,18 +1,10 @@
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo", "--no-progress", stdout=StringIO())
-
-
 @pytest.mark.parametrize("width,label", [(390, "phone"), (1280, "desktop")])
-def test_home_page_loads_in_chinese_with_live_figures(browser, live_server, demo, artifacts, width, label):
+def test_home_page_loads_in_chinese_with_live_figures(browser, live_server, demo_people, artifacts, width, label):
     page = browser.new_page(viewport={"width": width, "height": 900})
     response = page.goto(live_server.url + "/")
     assert response.status == 200
@@ -26,7 +18,7 @@ def test_home_page_loads_in_chinese_with_live_figures(browser, live_server, demo
     page.close()
 
 
-def test_demo_officer_signs_in_and_reaches_the_admin(browser, live_server, demo, artifacts):
+def test_demo_officer_signs_in_and_reaches_the_admin(browser, live_server, demo_people, artifacts):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(live_server.url + "/accounts/login/")
     page.fill("input[name=username]", "138 0000 0003")
@@ -40,7 +32,7 @@ def test_demo_officer_signs_in_and_reaches_the_admin(browser, live_server, demo,
     page.close()
 
 
-def test_sign_up_errors_show_next_to_the_field_in_the_browser(browser, live_server, demo, artifacts):
+def test_sign_up_errors_show_next_to_the_field_in_the_browser(browser, live_server, demo_people, artifacts):
     page = browser.new_page(viewport={"width": 390, "height": 900})
     page.goto(live_server.url + "/accounts/signup/")
     page.fill("input[name=phone]", "1234")

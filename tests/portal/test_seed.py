@@ -1,3 +1,7 @@
+"""seed_demo is expensive (it builds ~600 organizations and applications through the services), so the suite runs
+it twice in one test and checks everything against that data."""
+
+import datetime
 from io import StringIO
 
 import pytest
@@ -6,7 +10,8 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from core.models import Region, Role, RoleAssignment, User
-from orgs.models import Membership, Organization
+from orgs.codes import is_valid_credit_code
+from orgs.models import Application, Membership, Organization
 
 
 def row_counts():
@@ -15,56 +20,55 @@ def row_counts():
     }}
 
 
-@pytest.fixture
-def seeded(db):
+def test_seed_demo_builds_the_demo_world_and_a_second_run_adds_nothing(db):
     call_command("seed_demo", "--no-progress", stdout=StringIO())
-
-
-def test_seed_demo_run_twice_leaves_the_same_row_counts(seeded):
     first = row_counts()
     call_command("seed_demo", "--no-progress", stdout=StringIO())
     assert row_counts() == first
     assert first["core.User"] == 9
 
-
-def test_seed_demo_creates_communities_and_committees_under_every_district(seeded):
+    # Communities and committees under every district.
     for district in Region.objects.filter(level=Region.Level.DISTRICT):
         subs = district.get_children()
         assert subs.exists(), district.name
         assert all(sub.level == Region.Level.SUBDISTRICT and sub.code.startswith(district.code) for sub in subs)
         assert all(sub.get_children().filter(level=Region.Level.COMMITTEE).count() == 3 for sub in subs)
 
-
-def test_seed_demo_creates_one_account_per_role(seeded):
+    # One account per role.
     assert User.objects.filter(is_superuser=True).count() == 1
     for role in (Role.OFFICER, Role.REVIEWER, Role.VOLUNTEER, Role.MERCHANT):
         assert RoleAssignment.objects.filter(role=role).exists(), role
-    nanming_officer = User.objects.get(phone="13800000003")
-    assert [r.code for r in nanming_officer.jurisdictions] == ["520102"]
+    assert [r.code for r in User.objects.get(phone="13800000003").jurisdictions] == ["520102"]
     member_of = set(Membership.objects.filter(user__phone="13800000008").values_list("organization__name", flat=True))
     assert "阳光助残服务社" in member_of
 
-
-def test_seed_demo_has_applications_in_every_state_and_some_overdue(seeded):
-    import datetime
-
-    from orgs.models import Application
-
+    # About 600 organizations with valid codes, and applications in every state, some overdue.
+    assert 600 <= Organization.objects.count() <= 700
+    codes = Organization.objects.exclude(credit_code=None).values_list("credit_code", "kind")
+    assert all(is_valid_credit_code(code, kind) for code, kind in codes)
     states = set(Application.objects.values_list("status", flat=True))
     # 已受理 is passed through on acceptance (受理 starts the review), so no application rests there.
     assert states == {s for s, _ in Application.Status.choices} - {Application.Status.ACCEPTED}
-    today = datetime.date.today()
-    assert Application.objects.filter(status__in=Application.OPEN, due_on__lt=today).count() >= 4
+    overdue = Application.objects.filter(status__in=Application.OPEN, due_on__lt=datetime.date.today())
+    assert overdue.count() >= 4
 
 
-def test_seed_demo_is_deterministic_for_a_seed(db):
-    call_command("seed_demo", "--no-progress", "--seed", "7", stdout=StringIO())
-    names_7 = list(Region.objects.filter(level=Region.Level.COMMITTEE).order_by("code").values_list("name", flat=True))
-    codes = list(Organization.objects.order_by("name").values_list("credit_code", flat=True))
-    assert len(names_7) > 0 and all(c is None or len(c) == 18 for c in codes)
-    from orgs.codes import is_valid_credit_code
+def test_the_demo_generator_gives_the_same_organizations_for_the_same_seed(db):
+    import random
 
-    assert all(is_valid_credit_code(c) for c in codes if c)
+    from orgs import demo
+
+    def generate(seed):
+        demo.build(random.Random(seed), 40)
+        rows = list(Organization.objects.order_by("name").values_list("name", "kind", "region__code", "credit_code"))
+        Organization.service_fields.through.objects.all().delete()
+        Organization.objects.all().delete()
+        return rows
+
+    first, again, other = generate(7), generate(7), generate(8)
+    assert len(first) == 40 and first == again
+    assert first != other
+    assert all(is_valid_credit_code(code, kind) for _name, kind, _region, code in first if code)
 
 
 def test_seed_demo_refuses_production_settings(db):
