@@ -1,0 +1,192 @@
+"""Every URL of the portal against every persona (issue 11): the expected status for each, generated from the URL
+configuration. A URL added later without an entry here fails test_every_portal_url_has_an_entry."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from core import audit
+from core.models import Role
+from core.services import grant_role
+from orgs import applications as services
+from orgs.codes import make_credit_code
+from orgs.credit import submit_annual_report
+from orgs.models import AnnualReport, Application
+from tests.factories import UserFactory
+from tests.orgs.test_applications import attach_all, service_institution
+
+PERSONAS = [
+    "anonymous", "applicant", "other_member", "officer_nanming", "officer_yunyan", "city_officer", "reviewer",
+    "volunteer", "merchant", "outsider",
+]
+OFFICERS = {"officer_nanming", "officer_yunyan", "city_officer"}
+NAMESPACES = {"accounts", "orgs", "api-v1", "audit", "org_applications", "annual_reports"}
+TOP_LEVEL = {"home", "healthz", "sitemap"}
+
+
+def everyone(status):
+    return dict.fromkeys(PERSONAS, status)
+
+
+def signed_in(status, anonymous=302):
+    return {**everyone(status), "anonymous": anonymous}
+
+
+def only(allowed: set, ok=200, others=404, anonymous=302):
+    return {p: (ok if p in allowed else others) for p in PERSONAS} | {"anonymous": anonymous}
+
+
+def admin(ok=200, scoped: set | None = None):
+    """Wagtail admin pages: people without admin access are sent to the admin sign-in (302); officers outside
+    the object's jurisdiction get 404."""
+    result = {p: 302 for p in PERSONAS}
+    for officer in OFFICERS:
+        result[officer] = ok if scoped is None or officer in scoped else 404
+    return result
+
+
+NANMING_SIDE = {"applicant", "officer_nanming", "city_officer"}
+NANMING_OFFICERS = {"officer_nanming", "city_officer"}
+
+# name → (kwargs builder key, method, expected statuses)
+MATRIX = {
+    "home": ("none", "get", everyone(200)),
+    "healthz": ("none", "get", everyone(200)),
+    "sitemap": ("none", "get", everyone(200)),
+    "accounts:signup": ("none", "get", signed_in(302, anonymous=200)),
+    "accounts:login": ("none", "get", signed_in(302, anonymous=200)),
+    "accounts:logout": ("none", "get", everyone(405)),
+    "accounts:profile": ("none", "get", signed_in(200)),
+    "accounts:password_change": ("none", "get", signed_in(200)),
+    "accounts:password_reset": ("none", "get", everyone(200)),
+    "accounts:password_reset_done": ("none", "get", everyone(200)),
+    "accounts:password_reset_confirm": ("reset", "get", everyone(200)),
+    "accounts:password_reset_complete": ("none", "get", everyone(200)),
+    "accounts:token_create": ("none", "get", signed_in(405)),
+    "accounts:token_revoke": ("token", "get", signed_in(405)),
+    "orgs:directory": ("none", "get", everyone(200)),
+    "orgs:export": ("export", "get", everyone(200)),
+    "orgs:profile": ("organization", "get", everyone(200)),
+    "orgs:verify": ("verification", "get", everyone(200)),
+    "orgs:workspace": ("none", "get", signed_in(200)),
+    "orgs:application_new": ("none", "get", signed_in(200)),
+    "orgs:application_start": ("kind", "get", signed_in(200)),
+    "orgs:application": ("application", "get", only(NANMING_SIDE)),
+    "orgs:application_upload": ("application", "get", signed_in(405)),
+    "orgs:document": ("document", "get", only(NANMING_SIDE)),
+    "orgs:certificate_pdf": ("certificate", "get", only(NANMING_SIDE)),
+    "orgs:annual_report": ("annual", "get", only({"applicant"})),
+    "orgs:invite_member": ("organization", "get", signed_in(405)),
+    "orgs:notification_read": ("notification", "get", signed_in(405)),
+    "api-v1:api-root": ("none", "get", everyone(404)),
+    "api-v1:openapi-json": ("none", "get", everyone(200)),
+    "api-v1:openapi-view": ("none", "get", everyone(200)),
+    "api-v1:list_regions": ("none", "get", everyone(200)),
+    "api-v1:get_region": ("region", "get", everyone(200)),
+    "api-v1:list_organizations": ("none", "get", everyone(200)),
+    "api-v1:get_organization": ("org_id", "get", everyone(200)),
+    "api-v1:me": ("none", "get", signed_in(200, anonymous=401)),
+    "api-v1:list_applications": ("none", "get", signed_in(200, anonymous=401)),
+    "api-v1:get_application": ("application_id", "get", only(NANMING_SIDE, anonymous=401)),
+    "audit:index": ("none", "get", admin()),
+    "audit:index_results": ("none", "get", admin()),
+    "audit:inspect": ("audit", "get", admin(scoped=NANMING_OFFICERS)),
+    "org_applications:index": ("none", "get", admin()),
+    "org_applications:index_results": ("none", "get", admin()),
+    "org_applications:inspect": ("application", "get", admin(scoped=NANMING_OFFICERS)),
+    "org_applications:decide": ("application", "get", admin(ok=302, scoped=NANMING_OFFICERS)),
+    "annual_reports:index": ("none", "get", admin()),
+    "annual_reports:index_results": ("none", "get", admin()),
+    "annual_reports:inspect": ("report", "get", admin(scoped=NANMING_OFFICERS)),
+    "annual_reports:decide": ("report", "get", admin(ok=302, scoped=NANMING_OFFICERS)),
+}
+
+
+def portal_url_names():
+    def walk(resolver, namespace=""):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace
+                yield from walk(pattern, f"{namespace}:{inner}" if namespace and inner else inner or namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    names = set(walk(get_resolver()))
+    return {n for n in names if n.split(":")[0] in NAMESPACES or n in TOP_LEVEL}
+
+
+def test_every_portal_url_has_an_entry():
+    missing = portal_url_names() - set(MATRIX)
+    assert not missing, f"add these URLs to the permission matrix: {sorted(missing)}"
+    assert not set(MATRIX) - portal_url_names(), "the matrix names URLs that no longer exist"
+
+
+@pytest.fixture
+def world(db, nanming, yunyan, city, org_a, applicant, other_member):
+    """One 南明区 application approved into an organization (with its certificate and a submitted annual report),
+    plus an audit row of 南明区, and every persona."""
+    people = {
+        "applicant": applicant, "other_member": other_member,
+        "officer_nanming": UserFactory(), "officer_yunyan": UserFactory(), "city_officer": UserFactory(),
+        "reviewer": UserFactory(), "volunteer": UserFactory(), "merchant": UserFactory(), "outsider": UserFactory(),
+    }
+    grant_role(people["officer_nanming"], Role.OFFICER, acting_user=None, region=nanming)
+    grant_role(people["officer_yunyan"], Role.OFFICER, acting_user=None, region=yunyan)
+    grant_role(people["city_officer"], Role.OFFICER, acting_user=None, region=city)
+    for role in ("reviewer", "volunteer", "merchant"):
+        grant_role(people[role], role, acting_user=None)
+    application = service_institution(applicant, nanming)
+    attach_all(application, applicant)
+    services.submit(application, acting_user=applicant)
+    services.accept(application, officer=people["officer_nanming"])
+    certificate = services.approve(application, officer=people["officer_nanming"],
+                                   credit_code=make_credit_code("2", "520102", "MJ0000888"))
+    organization = certificate.organization
+    report = AnnualReport.objects.create(
+        organization=organization, year=datetime.date.today().year - 1, activities="开展服务", income=Decimal(1000),
+        expenditure=Decimal(900), net_assets=Decimal(100),
+    )
+    submit_annual_report(report, acting_user=applicant)
+    from wagtail.models import APIToken
+
+    from core.services import create_api_token
+
+    create_api_token(applicant, name="脚本")
+    from core.models import Notification
+
+    kwargs = {
+        "none": {},
+        "reset": {"uidb64": "MQ", "token": "set-password"},
+        "token": {"pk": APIToken.objects.get(user=applicant).pk},
+        "export": {"fmt": "csv"},
+        "organization": {"pk": organization.pk},
+        "verification": {"code": certificate.verification_code},
+        "kind": {"kind": Application.Kind.ESTABLISH},
+        "application": {"pk": application.pk},
+        "document": {"pk": application.documents.first().pk},
+        "certificate": {"pk": certificate.pk},
+        "annual": {"pk": organization.pk, "year": report.year},
+        "notification": {"pk": Notification.objects.filter(user=applicant).first().pk},
+        "region": {"code": "520102"},
+        "org_id": {"org_id": organization.pk},
+        "application_id": {"application_id": application.pk},
+        "audit": {"pk": audit.record("test.entry", obj=organization).pk},
+        "report": {"pk": report.pk},
+    }
+    return people, kwargs
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_url_answers_each_persona_as_expected(client, world, name):
+    people, kwargs = world
+    builder, method, expected = MATRIX[name]
+    url = reverse(name, kwargs=kwargs[builder])
+    got = {}
+    for persona in PERSONAS:
+        client.logout()
+        if persona != "anonymous":
+            client.force_login(people[persona])
+        got[persona] = getattr(client, method)(url).status_code
+    assert got == expected, f"{name} {url}"
