@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint check pytest clean
+.PHONY: install run test lint check pytest clean bench
 
 # Re-installs only when pyproject.toml changes, so a second `make run` starts in seconds.
 $(STAMP): pyproject.toml
@@ -38,3 +38,8 @@ test: lint check pytest
 
 clean:
 	rm -rf $(VENV) var/test-*.sqlite3*
+
+# Performance harness (issue 10): BENCH_ARGS="--scale city --duration 10", DATABASE_URL picks the database.
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || true
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

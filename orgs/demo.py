@@ -66,7 +66,10 @@ def build(rng: random.Random, count: int) -> int:
             region = city if kind == Organization.Kind.FOUNDATION or rng.random() < 0.08 else rng.choice(districts)
             name = f"{region.name}{stem}{field_word}{rng.choice(SUFFIXES[kind])}"
         if name in names:
-            continue
+            if attempts < count * 3:
+                continue
+            # Past a city's worth of names the vocabulary runs out: number the branches (province scale).
+            name = f"{name}（{len(names) + 1}）"
         names.add(name)
         planned.append((_organization(rng, len(existing) + len(planned), name, kind, region), field_code))
     Organization.objects.bulk_create([org for org, _ in planned], batch_size=500)

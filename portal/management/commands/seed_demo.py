@@ -35,6 +35,12 @@ SUBDISTRICTS = {
     "520123": ["龙场街道", "扎佐街道"],
     "520181": ["红枫湖镇", "巢凤街道"],
 }
+# How much each --scale builds. Each domain adds its own counts here as it lands.
+SCALES = {
+    "demo": {"organizations": 600},
+    "city": {"organizations": 5_000},
+    "province": {"organizations": 50_000},
+}
 COMMITTEE_STEMS = ["阳光", "和平", "幸福", "春晖", "新华", "金桥", "康宁", "友谊", "文昌", "民生", "繁华", "丰乐"]
 
 
@@ -80,8 +86,13 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="only seed when the database has no users yet"
         )
         parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+        parser.add_argument(
+            "--scale", choices=sorted(SCALES), default="demo",
+            help="demo (default), city (about 5,000 organizations) or province (ten times a city)",
+        )
 
-    def handle(self, *args, seed, if_empty, no_progress, **options):
+    def handle(self, *args, seed, if_empty, no_progress, scale="demo", **options):
+        self.scale = SCALES[scale]
         if getattr(settings, "PORTAL_ENV", "") == "production":
             raise CommandError("seed_demo 不能在生产环境运行（settings: production）。")
         if if_empty and User.objects.exists():
@@ -161,10 +172,12 @@ class Command(BaseCommand):
     def seed_registry(self, rng: random.Random):
         from orgs import demo
 
-        # About 600 organizations in all (DESIGN.md §4.1 demo data); a rerun finds them by name and adds none.
-        target = 600
-        missing = max(0, target - Organization.objects.count())
-        demo.build(random.Random(rng.random()), missing)
+        # About 600 organizations in all at demo scale (DESIGN.md §4.1); a rerun finds them by name and adds none.
+        target = self.scale["organizations"]
+        local = random.Random(rng.random())
+        while (missing := target - Organization.objects.count()) > 0:
+            if demo.build(local, min(missing, 5000)) == 0:
+                break
 
     def seed_applications(self, rng: random.Random):
         from orgs import demo

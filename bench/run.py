@@ -1,0 +1,184 @@
+"""make bench: serve the portal under gunicorn (2 sync workers, production settings, DEBUG off) beside a bare Django
+"hello" view served the same way, drive the public, signed-in and API pages with wrk, time services directly,
+count each page's SQL queries, and write bench/results/<date>.json and .md with pass/fail per budget.
+
+Budgets are ratios to the floor measured in the same run (issue 10), because machines here are noisy.
+
+    python bench/run.py [--database URL] [--scale city] [--duration 10] [--skip-seed]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+RESULTS = ROOT / "bench" / "results"
+PY = sys.executable
+PORTAL_PORT, FLOOR_PORT = 8101, 8102
+
+# (name, category, path or callable name); categories carry the budgets below.
+CATEGORIES = {
+    "cached": {"label": "匿名缓存页面", "min_ratio": 0.40, "max_p99_ms": 50},
+    "dynamic": {"label": "动态页面", "min_ratio": 0.10, "max_p99_ms": 150},
+    "signed_in": {"label": "登录后页面", "min_ratio": 0.08, "max_p99_ms": 200},
+    "api": {"label": "API 列表", "min_ratio": 0.10, "max_p99_ms": 150},
+}
+MAX_QUERIES = 12
+
+
+def env_for(database_url: str, production: bool) -> dict:
+    env = {**os.environ, "DATABASE_URL": database_url, "PORTAL_VAR_DIR": str(VAR)}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    if production:
+        env.update({
+            "DJANGO_SETTINGS_MODULE": "portal.settings.production", "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING",
+        })
+    else:
+        env["DJANGO_SETTINGS_MODULE"] = "portal.settings.dev"
+    return env
+
+
+def manage(*args, env):
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def gunicorn(app: str, port: int, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [PY, "-m", "gunicorn", app, "--workers", "2", "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+
+
+def wait_ready(url: str, seconds: int = 60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server at {url} did not answer")
+
+
+def to_ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def run_wrk(url: str, duration: int, headers: list[str] = ()) -> dict:
+    command = ["wrk", "-t2", "-c8", f"-d{duration}s", "--latency", "--timeout", "5s", url]
+    for header in headers:
+        command[1:1] = ["-H", header]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": to_ms(latency["50"]), "p99_ms": to_ms(latency["99"]),
+        "errors": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def prepare(database_url: str, scale: str, skip_seed: bool) -> dict:
+    """Migrate, seed at the chosen scale, collect static files, and pick the URLs and a signed-in session."""
+    dev = env_for(database_url, production=False)
+    manage("migrate", "--noinput", "-v0", env=dev)
+    if not skip_seed:
+        manage("seed_demo", "--scale", scale, "--no-progress", env=dev)
+    manage("collectstatic", "--noinput", "-v0", env=env_for(database_url, production=True))
+    probe = subprocess.run([PY, str(ROOT / "bench" / "probe.py")], cwd=ROOT, env=dev, capture_output=True, text=True,
+                           check=True)
+    return json.loads(probe.stdout)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default=os.environ.get("DATABASE_URL") or f"sqlite:///{VAR / 'portal.sqlite3'}")
+    parser.add_argument("--scale", default="city", choices=["demo", "city", "province"])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
+    parser.add_argument("--skip-seed", action="store_true")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    VAR.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    probe = prepare(args.database, args.scale, args.skip_seed)
+    servers = [
+        gunicorn("portal.wsgi", PORTAL_PORT, env_for(args.database, production=True)),
+        gunicorn("bench.hello.wsgi", FLOOR_PORT, {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.hello.settings"}),
+    ]
+    try:
+        wait_ready(f"http://127.0.0.1:{PORTAL_PORT}/healthz")
+        wait_ready(f"http://127.0.0.1:{FLOOR_PORT}/")
+        floor = run_wrk(f"http://127.0.0.1:{FLOOR_PORT}/", args.duration)
+        rows = []
+        for page in probe["pages"]:
+            headers = [f"Cookie: sessionid={probe['session']}"] if page["category"] == "signed_in" else []
+            result = run_wrk(f"http://127.0.0.1:{PORTAL_PORT}{page['path']}", args.duration, headers)
+            budget = CATEGORIES[page["category"]]
+            ratio = result["rps"] / floor["rps"]
+            queries = page["queries"]
+            passed = (ratio >= budget["min_ratio"] and result["p99_ms"] <= budget["max_p99_ms"]
+                      and result["errors"] == 0 and queries <= MAX_QUERIES)
+            rows.append({**page, **result, "ratio": ratio, "budget": budget, "pass": passed})
+            print(f"{page['name']:<24} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
+                  f"p99 {result['p99_ms']:6.1f} ms  {ratio:5.1%} of floor  {queries:2d} SQL  {'PASS' if passed else 'FAIL'}")
+    finally:
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+    report = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"), "database": args.database.split(":")[0],
+        "scale": args.scale, "duration_s": args.duration, "floor": floor, "pages": rows,
+        "services": probe["services"], "data": probe["data"], "wall_s": round(time.time() - started, 1),
+    }
+    write(report)
+    failed = [r["name"] for r in rows if not r["pass"]] + [s["name"] for s in probe["services"] if not s["pass"]]
+    print("budgets failed: " + ", ".join(failed) if failed else "every budget passed")
+    return 1 if failed else 0
+
+
+def write(report: dict):
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = f"{report['date'][:10]}-{report['database']}-{report['scale']}"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    floor = report["floor"]
+    lines = [
+        f"# Benchmark {report['date']} — {report['database']}, scale {report['scale']}",
+        "",
+        f"Data: {', '.join(f'{k} {v:,}' for k, v in report['data'].items())}. "
+        f"Floor (bare Django, gunicorn 2 sync workers): {floor['rps']:.0f} req/s, p50 {floor['p50_ms']:.1f} ms, "
+        f"p99 {floor['p99_ms']:.1f} ms. wrk -t2 -c8 -d{report['duration_s']}s per page.",
+        "",
+        "| page | category | req/s | p50 ms | p99 ms | ratio to floor | SQL | budget | result |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for r in report["pages"]:
+        b = r["budget"]
+        lines.append(
+            f"| {r['name']} | {b['label']} | {r['rps']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['ratio']:.1%} | "
+            f"{r['queries']} | ≥{b['min_ratio']:.0%}, p99 ≤{b['max_p99_ms']} ms, ≤{MAX_QUERIES} SQL | "
+            f"{'pass' if r['pass'] else 'FAIL'} |"
+        )
+    lines += ["", "| service | measured | budget | result |", "|---|---:|---|---|"]
+    for s in report["services"]:
+        lines.append(f"| {s['name']} | {s['seconds']:.2f} s | ≤ {s['budget_s']} s | {'pass' if s['pass'] else 'FAIL'} |")
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS / stem}.json and .md")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
