@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import audit
+from core.dates import add_years
 from core.files import CONTENT_TYPES, sha256_of, validate_document
 from core.notify import notify
 from core.sequences import next_value
@@ -319,7 +320,7 @@ def _issue_certificate(application, organization, *, today, officer) -> Certific
     registered = organization.kind != Organization.Kind.COMMUNITY
     series = f"certificate:{organization.region.code[:6]}:{today.year}"
     number = f"{organization.region.code[:6]}{KIND_ABBREVIATION[organization.kind]}{today.year}{next_value(series):05d}"
-    valid_until = today.replace(year=today.year + CERTIFICATE_YEARS) - datetime.timedelta(days=1) if registered else None
+    valid_until = add_years(today, CERTIFICATE_YEARS) - datetime.timedelta(days=1) if registered else None
     certificate = Certificate.objects.create(
         organization=organization, application=application, number=number, issued_on=today, valid_until=valid_until,
         kind=Certificate.Kind.REGISTRATION if registered else Certificate.Kind.FILING,

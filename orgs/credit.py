@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import audit
+from core.dates import add_years
 from core.permissions import can_administer_region
 from core.workflow import move
 
@@ -112,7 +113,7 @@ def credit_sweep(today: datetime.date | None = None, *, progress=None) -> SweepR
     reported = AnnualReport.objects.filter(year=year).exclude(status=AnnualReport.Status.DRAFT).values("organization")
     listed = CreditListing.objects.filter(kind=CreditListing.Kind.ABNORMAL, removed_on__isnull=True).values("organization")
     missing = list(obliged.exclude(pk__in=reported).exclude(pk__in=listed).order_by("pk"))
-    two_years_ago = today.replace(year=today.year - 2)
+    two_years_ago = add_years(today, -2)
     to_promote = list(
         CreditListing.objects.filter(kind=CreditListing.Kind.ABNORMAL, removed_on__isnull=True, listed_on__lte=two_years_ago)
         .exclude(organization__credit_listings__kind=CreditListing.Kind.SERIOUS,

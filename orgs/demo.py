@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.dates import add_years
 from core.models import Region
 
 from .codes import CHARSET, make_credit_code
@@ -125,7 +126,7 @@ def _organization(rng: random.Random, index: int, name: str, kind: str, region: 
             org.individual_members = rng.randrange(50, 400)
             org.unit_members = rng.randrange(0, 40)
         org.certificate_number = f"{district_code}{'ST' if kind == 'social_group' else 'MF' if kind == 'service_institution' else 'JJ'}{index:06d}"
-        org.certificate_valid_until = established.replace(year=2026 + rng.randrange(0, 5))
+        org.certificate_valid_until = add_years(established, 2026 + rng.randrange(0, 5) - established.year)
         org.purpose = "遵守宪法、法律、法规和国家政策，践行社会主义核心价值观，弘扬爱国主义精神，遵守社会道德风尚。"
         org.business_scope = "开展公益服务、宣传培训、咨询服务、承接政府购买服务项目。"
     else:

@@ -235,3 +235,14 @@ def test_a_responsible_person_invites_a_member_by_phone(org_a, outsider):
     invite_member(org_a, phone=spelled, acting_user=head)
     assert org_a.memberships.filter(user=outsider).exists()
     assert Notification.objects.filter(user=outsider, title__contains=org_a.name).exists()
+
+
+def test_a_certificate_approved_on_29_february_is_valid_for_five_years(submitted, officer_nanming, monkeypatch):
+    from core.dates import add_years
+
+    assert add_years(datetime.date(2028, 2, 29), 5) == datetime.date(2033, 2, 28)
+    services.accept(submitted, officer=officer_nanming)
+    monkeypatch.setattr(services.timezone, "localdate", lambda *a: datetime.date(2028, 2, 29))
+    certificate = services.approve(submitted, officer=officer_nanming, credit_code=make_credit_code("2", "520102", "MJ0000229"))
+    assert certificate.issued_on == datetime.date(2028, 2, 29)
+    assert certificate.valid_until == datetime.date(2033, 2, 27)
