@@ -37,12 +37,16 @@ CATEGORIES = {
 MAX_QUERIES = 12
 
 
+# One key for the whole run, so that the session the probe signs (dev settings) is valid on the server.
+RUN_SECRET_KEY = secrets.token_urlsafe(50)
+
+
 def env_for(database_url: str, production: bool) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url, "PORTAL_VAR_DIR": str(VAR)}
+    env = {**os.environ, "DATABASE_URL": database_url, "PORTAL_VAR_DIR": str(VAR), "SECRET_KEY": RUN_SECRET_KEY}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     if production:
         env.update({
-            "DJANGO_SETTINGS_MODULE": "portal.settings.production", "SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_SETTINGS_MODULE": "portal.settings.production",
             "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING",
         })
     else:
@@ -77,6 +81,21 @@ def wait_ready(url: str, seconds: int = 60):
 def to_ms(value: str) -> float:
     number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def answers_200(url: str, headers: list[str]) -> bool:
+    """wrk counts 3xx as success; a page that redirects (to sign-in, say) is not the page we meant to measure."""
+    request = urllib.request.Request(url, headers=dict(h.split(": ", 1) for h in headers))  # noqa: S310 - loopback http
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=10) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def run_wrk(url: str, duration: int, headers: list[str] = ()) -> dict:
@@ -128,7 +147,10 @@ def main():
         rows = []
         for page in probe["pages"]:
             headers = [f"Cookie: sessionid={probe['session']}"] if page["category"] == "signed_in" else []
-            result = run_wrk(f"http://127.0.0.1:{PORTAL_PORT}{page['path']}", args.duration, headers)
+            url = f"http://127.0.0.1:{PORTAL_PORT}{page['path']}"
+            if not answers_200(url, headers):
+                raise SystemExit(f"{page['name']} ({url}) does not answer 200; not measuring a redirect or an error")
+            result = run_wrk(url, args.duration, headers)
             budget = CATEGORIES[page["category"]]
             ratio = result["rps"] / floor["rps"]
             queries = page["queries"]
