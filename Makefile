@@ -26,6 +26,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -c pyproject.toml -r core orgs portal grants volunteers evaluations bench
 
 check: install
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py check

@@ -62,7 +62,8 @@ def main():
         with CaptureQueriesContext(connection) as queries:
             status = client.get(path).status_code
         client.logout()
-        assert status == 200, (path, status)
+        if status != 200:
+            raise SystemExit(f"{path} answered {status}, not 200")
         measured.append({"name": name, "category": category, "path": path, "queries": len(queries)})
 
     session = SessionStore()

@@ -15,7 +15,7 @@ import re
 import secrets
 import shutil
 import signal
-import subprocess
+import subprocess  # runs manage.py, gunicorn and wrk with fixed argument lists  # nosec B404
 import sys
 import time
 import urllib.request
@@ -55,11 +55,11 @@ def env_for(database_url: str, production: bool) -> dict:
 
 
 def manage(*args, env):
-    subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)  # fixed argv  # nosec B603
 
 
 def gunicorn(app: str, port: int, env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
+    return subprocess.Popen(  # fixed argv, loopback port  # nosec B603
         [PY, "-m", "gunicorn", app, "--workers", "2", "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
@@ -70,7 +70,7 @@ def wait_ready(url: str, seconds: int = 60):
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback http only  # nosec B310
                 if response.status == 200:
                     return
         except OSError:
@@ -102,7 +102,7 @@ def run_wrk(url: str, duration: int, headers: list[str] = ()) -> dict:
     command = ["wrk", "-t2", "-c8", f"-d{duration}s", "--latency", "--timeout", "5s", url]
     for header in headers:
         command[1:1] = ["-H", header]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # wrk, fixed argv  # nosec B603
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
@@ -119,8 +119,8 @@ def prepare(database_url: str, scale: str, skip_seed: bool) -> dict:
     if not skip_seed:
         manage("seed_demo", "--scale", scale, "--no-progress", env=dev)
     manage("collectstatic", "--noinput", "-v0", env=env_for(database_url, production=True))
-    probe = subprocess.run([PY, str(ROOT / "bench" / "probe.py")], cwd=ROOT, env=dev, capture_output=True, text=True,
-                           check=True)
+    argv = [PY, str(ROOT / "bench" / "probe.py")]
+    probe = subprocess.run(argv, cwd=ROOT, env=dev, capture_output=True, text=True, check=True)  # fixed argv  # nosec B603
     return json.loads(probe.stdout)
 
 

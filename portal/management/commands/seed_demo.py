@@ -19,7 +19,7 @@ from orgs.codes import CHARSET, make_credit_code
 from orgs.models import Membership, Organization
 from portal.models import HomePage, PortalSettings, StandardPage
 
-DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed to the developer; seed_demo refuses production
+DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - printed to the developer; seed_demo refuses production  # nosec B105
 
 # Subdistricts (街道/乡镇) per district. Names are real places; the twelve-digit codes are the district code
 # followed by a running number, illustrative rather than the official statistical codes.
@@ -98,7 +98,7 @@ class Command(BaseCommand):
         if if_empty and User.objects.exists():
             self.stdout.write("数据库已有数据，跳过演示数据。")
         else:
-            rng = random.Random(seed)
+            rng = random.Random(seed)  # demo data must be reproducible, not secret  # nosec B311
             steps = [
                 ("行政区划", self.seed_regions),
                 ("演示账号", self.seed_accounts),
@@ -174,7 +174,7 @@ class Command(BaseCommand):
 
         # About 600 organizations in all at demo scale (DESIGN.md §4.1); a rerun finds them by name and adds none.
         target = self.scale["organizations"]
-        local = random.Random(rng.random())
+        local = random.Random(rng.random())  # reproducible demo data  # nosec B311
         while (missing := target - Organization.objects.count()) > 0:
             if demo.build(local, min(missing, 5000)) == 0:
                 break
@@ -182,7 +182,7 @@ class Command(BaseCommand):
     def seed_applications(self, rng: random.Random):
         from orgs import demo
 
-        demo.build_applications(random.Random(rng.random()))
+        demo.build_applications(random.Random(rng.random()))  # reproducible demo data  # nosec B311
 
     def seed_pages(self, rng: random.Random):
         home = HomePage.objects.first()
