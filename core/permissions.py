@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from .models import Region, Role
+from .models import Region
 
 
 def membership_model():
@@ -76,17 +76,6 @@ def get_visible_or_404(user, queryset: QuerySet, /, **lookup):
         return visible_to(user, queryset, **scope).get(**lookup)
     except queryset.model.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def is_officer(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.has_role(Role.OFFICER))
-
-
-def officer_regions(user) -> QuerySet:
-    """The region nodes an officer may act on: their jurisdictions and everything below them."""
-    if user.is_superuser:
-        return Region.objects.all()
-    return visible_to(user, Region.objects.all(), region="self")
 
 
 def can_administer_region(user, region: Region | None) -> bool:

@@ -37,7 +37,3 @@ def live_figures() -> list[dict]:
     return cache.get_or_set(
         CACHE_KEY, lambda: [asdict(f) for f in compute_figures()], settings.PORTAL_FIGURES_CACHE_SECONDS
     )
-
-
-def invalidate() -> None:
-    cache.delete(CACHE_KEY)
