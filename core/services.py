@@ -10,6 +10,10 @@ from .models import Region, Role, RoleAssignment, User
 from .permissions import can_administer_region
 
 
+class DuplicatePhone(DomainError):
+    """The phone number is already registered."""
+
+
 class RoleError(DomainError):
     """A role could not be granted or revoked as asked."""
 
@@ -30,8 +34,13 @@ def officer_group() -> Group:
 
 @transaction.atomic
 def register_user(*, phone: str, password: str, name: str = "", email: str = "") -> User:
-    """Create a public account from the sign-up form; the caller has validated the form."""
-    user = User.objects.create_user(phone=phone, password=password, name=name, email=email)
+    """Create a public account from the sign-up form; the caller has validated the form. A number registered by a
+    concurrent sign-up after the form's check is a domain error, not a database error."""
+    try:
+        with transaction.atomic():  # savepoint: the unique constraint decides between two simultaneous sign-ups
+            user = User.objects.create_user(phone=phone, password=password, name=name, email=email)
+    except IntegrityError as exc:
+        raise DuplicatePhone("该手机号码已注册，请直接登录或找回密码。") from exc
     audit.record("account.register", actor=user, obj=user, after={"phone": user.masked_phone, "name": name})
     return user
 

@@ -25,15 +25,19 @@ def signup(request):
         return redirect("accounts:profile")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.register_user(
-            phone=form.cleaned_data["phone"],
-            password=form.cleaned_data["password1"],
-            name=form.cleaned_data["name"],
-            email=form.cleaned_data["email"],
-        )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("注册成功，欢迎使用社会组织管理门户。"))
-        return redirect("accounts:profile")
+        try:
+            user = services.register_user(
+                phone=form.cleaned_data["phone"],
+                password=form.cleaned_data["password1"],
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+            )
+        except services.DuplicatePhone as error:
+            form.add_error("phone", error.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("注册成功，欢迎使用社会组织管理门户。"))
+            return redirect("accounts:profile")
     return render(request, "accounts/signup.html", {"form": form})
 
 

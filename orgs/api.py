@@ -5,6 +5,7 @@ import datetime
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
+from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
 from core.api_auth import session_or_token
@@ -98,7 +99,11 @@ def list_organizations(request, filters: Query[OrganizationFilterIn]):
     """Filters as on the registry page: ``q`` (name words), ``kind``, ``district`` (code), ``field``
     (service field code), ``status`` (default: existing organizations; ``all`` for every status), ``credit``."""
     data = {k: v for k, v in filters.dict().items() if v}
-    return OrganizationFilter(data, queryset=public_organizations()).qs
+    filterset = OrganizationFilter(data, queryset=public_organizations())
+    if not filterset.is_valid():
+        problems = "；".join(f"{name}：{' '.join(errors)}" for name, errors in filterset.errors.items())
+        raise HttpError(422, f"筛选条件有误。{problems}")
+    return filterset.qs
 
 
 @router.get("/{int:org_id}/", response=OrganizationDetailOut, summary="社会组织详情", auth=None)

@@ -45,7 +45,9 @@ def _link(application) -> str:
 
 
 @transaction.atomic
-def start_application(*, applicant, kind: str, region, organization: Organization | None = None, **particulars):
+def start_application(
+    *, applicant, kind: str, region, organization: Organization | None = None, service_fields=None, **particulars
+):
     """A new draft. For 变更 and 注销 the applicant must act for the organization, whose particulars are copied."""
     if organization is not None:
         if not organization.memberships.filter(user=applicant).exists():
@@ -57,7 +59,9 @@ def start_application(*, applicant, kind: str, region, organization: Organizatio
     application = Application.objects.create(
         applicant=applicant, kind=kind, region=region, organization=organization, **particulars
     )
-    if organization is not None:
+    if service_fields is not None:
+        application.service_fields.set(service_fields)
+    elif organization is not None:
         application.service_fields.set(organization.service_fields.all())
     audit.record("application.create", actor=applicant, obj=application, after={"kind": kind, "name": application.name})
     return application

@@ -4,7 +4,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import audit
-from core.exceptions import DomainError
+from core.exceptions import DomainError, PermissionDenied
+from core.permissions import can_administer_region
 
 from .models import CreditListing, Membership, Organization
 
@@ -49,11 +50,18 @@ class CreditListingError(DomainError):
     """A credit-list entry could not be made or closed as asked."""
 
 
+def _check_jurisdiction(acting_user, organization: Organization) -> None:
+    if acting_user is not None and not can_administer_region(acting_user, organization.region):
+        raise PermissionDenied("该组织不在您的辖区内。")
+
+
 @transaction.atomic
 def list_organization(
     organization: Organization, kind: str, *, reason: str, acting_user=None, listed_on=None, decided_by: str = ""
 ) -> CreditListing:
-    """Put an organization on the abnormal or serious list; the reason is public."""
+    """Put an organization on the abnormal or serious list; the reason is public. ``acting_user`` None is the
+    system (the yearly credit sweep); an officer may list only organizations in their jurisdiction."""
+    _check_jurisdiction(acting_user, organization)
     if not reason.strip():
         raise CreditListingError("列入信用名录必须写明事由。")
     if organization.credit_listings.filter(kind=kind, removed_on__isnull=True).exists():
@@ -72,7 +80,8 @@ def list_organization(
 def remove_listing(listing: CreditListing, *, reason: str, acting_user=None, removed_on=None) -> CreditListing:
     """Close a credit-list entry; it stays on record with its removal date and reason."""
     # Lock the row so two officers removing the same entry cannot both succeed.
-    listing = CreditListing.objects.select_for_update().get(pk=listing.pk)
+    listing = CreditListing.objects.select_for_update().select_related("organization__region").get(pk=listing.pk)
+    _check_jurisdiction(acting_user, listing.organization)
     if listing.removed_on is not None:
         raise CreditListingError("该记录已移出名录。")
     if not reason.strip():

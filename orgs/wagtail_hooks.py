@@ -16,6 +16,7 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from core import audit
 from core.admin_policies import OfficerViewPolicy
 from core.exceptions import DomainError
 from core.models import Region
@@ -94,6 +95,10 @@ class ReviewView(InspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         application = self.object
+        if application.legal_representative_id_number:
+            # The review page shows the ID number unmasked to the deciding officer; every such view is recorded.
+            audit.record("personal_data.view", actor=self.request.user, obj=application,
+                         after={"field": "legal_representative_id_number"})
         context.update({
             "application": application,
             "documents": application.documents.select_related("uploaded_by"),

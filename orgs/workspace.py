@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError
 from core.models import Notification
+from core.notify import mark_read
 
 from . import applications as services
 from . import credit
@@ -80,9 +81,7 @@ def start_application(request, kind: str):
         return redirect("orgs:application_new")
     form = ApplicationForm(request.POST or None, kind=kind)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "service_fields"}
-        application = services.start_application(applicant=request.user, kind=kind, **data)
-        application.service_fields.set(form.cleaned_data["service_fields"])
+        application = services.start_application(applicant=request.user, kind=kind, **form.cleaned_data)
         messages.success(request, "草稿已保存。请按材料清单上传材料后提交。")
         return redirect("orgs:application", pk=application.pk)
     return render(request, "orgs/workspace/start.html", {"form": form, "kind_label": Application.Kind(kind).label})
@@ -195,9 +194,7 @@ def certificate_pdf(request, pk: int):
 @require_POST
 def notification_read(request, pk: int):
     notification = get_object_or_404(Notification.objects.filter(user=request.user), pk=pk)
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+    mark_read(notification, acting_user=request.user)
     return redirect(notification.link or "orgs:workspace")
 
 

@@ -137,3 +137,17 @@ def test_nobody_can_revoke_another_users_token(client, outsider, applicant):
     assert client.post(reverse("accounts:token_revoke", args=[token.pk])).status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_a_number_taken_between_the_form_check_and_the_insert_is_a_field_error_not_a_500(client, db, monkeypatch):
+    from core.forms import SignUpForm
+    from tests.factories import UserFactory
+
+    UserFactory(phone="13800138000")
+    # The form's own uniqueness check ran before the other sign-up committed.
+    monkeypatch.setattr(SignUpForm, "clean_phone", lambda self: self.cleaned_data["phone"])
+    response = client.post(reverse("accounts:signup"), SIGNUP)
+    assert response.status_code == 200
+    assert response.context["form"].errors["phone"] == ["该手机号码已注册，请直接登录或找回密码。"]
+    assert 'value="李明"' in response.content.decode()
+    assert User.objects.count() == 1

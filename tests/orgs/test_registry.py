@@ -169,3 +169,22 @@ def test_api_list_query_count_is_fixed(client, nanming, django_assert_max_num_qu
     OrganizationFactory.create_batch(60, region=nanming)
     with django_assert_max_num_queries(6):
         client.get("/api/v1/orgs/")
+
+
+def test_an_officer_can_list_and_delist_only_in_their_jurisdiction(registry, officer_nanming, officer_yunyan):
+    from core.exceptions import PermissionDenied
+
+    sunshine = registry["sunshine"]  # in 云岩区
+    with pytest.raises(PermissionDenied):
+        list_organization(sunshine, CreditListing.Kind.ABNORMAL, reason="住所无法联系", acting_user=officer_nanming)
+    listing = list_organization(sunshine, CreditListing.Kind.ABNORMAL, reason="住所无法联系", acting_user=officer_yunyan)
+    with pytest.raises(PermissionDenied):
+        remove_listing(listing, reason="已恢复联系", acting_user=officer_nanming)
+    listing.refresh_from_db()
+    assert listing.removed_on is None
+
+
+def test_an_invalid_api_filter_is_a_json_422_naming_the_field(client, registry):
+    response = client.get("/api/v1/orgs/", {"district": "999999"})
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("筛选条件有误。district：")

@@ -172,3 +172,34 @@ def test_the_workspace_invite_form_adds_a_member_and_bad_phones_get_a_chinese_me
     client.force_login(outsider)  # now a member of A, never of B
     assert client.post(reverse("orgs:invite_member", args=[org_b.pk]), {"phone": head.phone}).status_code == 404
     assert not org_b.memberships.filter(user=head).exists()
+
+
+def test_starting_from_the_workspace_keeps_the_chosen_service_fields(client, outsider, form_data):
+    from orgs.models import ServiceField
+
+    elderly = ServiceField.objects.get(code="elderly")
+    client.force_login(outsider)
+    client.post(reverse("orgs:application_start", args=["establish"]), {**form_data, "service_fields": [elderly.pk]})
+    assert list(Application.objects.get().service_fields.all()) == [elderly]
+
+
+def test_opening_the_review_page_with_an_id_number_is_audited(client, officer_yunyan, yunyan_submitted):
+    from core.models import AuditEntry
+
+    client.force_login(officer_yunyan)
+    client.get(reverse("org_applications:inspect", args=[yunyan_submitted.pk]))
+    entry = AuditEntry.objects.get(action="personal_data.view")
+    assert entry.actor == officer_yunyan and entry.object_id == str(yunyan_submitted.pk)
+
+
+def test_reading_a_notification_marks_it_read_and_nobody_else_can(client, officer_yunyan, yunyan_submitted, outsider):
+    from core.models import Notification
+
+    services.accept(yunyan_submitted, officer=officer_yunyan)
+    notification = Notification.objects.get(user=yunyan_submitted.applicant)
+    client.force_login(outsider)
+    assert client.post(reverse("orgs:notification_read", args=[notification.pk])).status_code == 404
+    client.force_login(yunyan_submitted.applicant)
+    client.post(reverse("orgs:notification_read", args=[notification.pk]))
+    notification.refresh_from_db()
+    assert notification.read_at is not None
