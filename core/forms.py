@@ -76,7 +76,6 @@ class SignInForm(AuthenticationForm):
     """Django's sign-in form with the phone number as user name, normalised before authentication."""
 
     username = PhoneField(widget=forms.TextInput(attrs={"autofocus": True}))
-
     error_messages = {
         "invalid_login": _("手机号码或密码不正确。请注意密码区分大小写。"),
         "inactive": _("该账号已停用，请联系管理员。"),

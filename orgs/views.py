@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from . import exports
 from .filters import OrganizationFilter
-from .models import CreditListing, Organization
+from .models import Certificate, CreditListing, Organization
 from .queries import public_organizations
 
 PAGE_SIZE = 20
@@ -59,8 +59,6 @@ def directory_export(request, fmt: str):
 
 def verify(request, code: str):
     """The public page a certificate's QR code opens: is this certificate valid today?"""
-    from .models import Certificate
-
     try:
         certificate = Certificate.objects.select_related("organization").get(verification_code=code)
     except Certificate.DoesNotExist as exc:

@@ -1,7 +1,8 @@
 """Error pages. API paths get JSON errors; everything else the styled Chinese pages."""
 
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 
 
 def _wants_json(request) -> bool:
@@ -24,8 +25,6 @@ def server_error(request):
     if _wants_json(request):
         return JsonResponse({"detail": "服务器内部错误，请稍后重试。"}, status=500)
     # No context processors: the database may be what failed.
-    from django.http import HttpResponseServerError
-    from django.template import loader
 
     return HttpResponseServerError(loader.get_template("500.html").render())
 
