@@ -22,6 +22,9 @@ run: install
 	$(BIN)/python manage.py seed_demo --if-empty
 	@echo ""
 	@echo "门户已启动: http://127.0.0.1:$(PORT)/   管理后台: http://127.0.0.1:$(PORT)/admin/"
+	@# The background task worker (campaign results, reports) runs beside the web server and stops with it.
+	$(BIN)/python manage.py db_worker --backend background --no-reload > var/worker.log 2>&1 & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: install

@@ -93,3 +93,17 @@ class SignInForm(AuthenticationForm):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("用途"), max_length=64, help_text=_("例如：区中心数据同步脚本"))
+
+
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("短信验证码"), max_length=6, min_length=6,
+        error_messages={"required": _("请填写短信验证码。"), "min_length": _("验证码为 6 位数字。")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}),
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        if not code.isdigit():
+            raise forms.ValidationError(_("验证码为 6 位数字。"))
+        return code

@@ -321,3 +321,30 @@ class StatusChangeBase(models.Model):
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status}"
+
+
+class PhoneVerification(models.Model):
+    """A six-digit code sent by text message to prove a user holds their phone number.
+
+    It exists because some acts are open only to people with a verified number (a public rating in
+    五比五看 counts as one person's voice). Only a keyed digest of the code is stored; a code expires,
+    allows a few attempts and is used once.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_verifications", verbose_name=_("用户")
+    )
+    phone = models.CharField(_("手机号码"), max_length=11)
+    code_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("发送时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("失效时间"))
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("手机验证码")
+        verbose_name_plural = _("手机验证码")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{mask_phone(self.phone)} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -9,13 +9,16 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from wagtail.models import APIToken
 
-from . import services
-from .forms import ApiTokenForm, SignInForm, SignUpForm
+from . import services, verification
+from .exceptions import DomainError
+from .forms import ApiTokenForm, PhoneCodeForm, SignInForm, SignUpForm
+from .middleware import client_ip
 from .permissions import get_visible_or_404
 
 
@@ -98,6 +101,40 @@ def profile(request):
             "new_token": request.session.pop("new_api_token", None),
         },
     )
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
+@never_cache
+@login_required
+def phone_verify(request):
+    """Prove the account's phone number with a text-message code: one button sends, one form checks."""
+    form = PhoneCodeForm()
+    next_url = _safe_next(request)
+    if request.method == "POST":
+        if request.POST.get("action") == "send":
+            try:
+                verification.send_code(request.user, client_address=client_ip(request) or "")
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("验证码已发送至 %(phone)s，10 分钟内有效。") % {"phone": request.user.masked_phone})
+        else:
+            form = PhoneCodeForm(request.POST)
+            if form.is_valid():
+                try:
+                    verification.verify_code(request.user, form.cleaned_data["code"])
+                except DomainError as error:
+                    form.add_error("code", error.message)
+                else:
+                    messages.success(request, _("手机号码验证成功。"))
+                    return redirect(next_url or "accounts:profile")
+    return render(request, "accounts/phone_verify.html", {"form": form, "next": next_url})
 
 
 @login_required

@@ -4,6 +4,7 @@ import datetime
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
@@ -25,6 +26,7 @@ class OrganizationFilterIn(Schema):
     field: str | None = None
     status: str | None = None
     credit: str | None = None
+    grade: str | None = None
 
 
 class CreditListingOut(Schema):
@@ -49,6 +51,8 @@ class OrganizationOut(Schema):
     established_on: datetime.date | None
     on_abnormal_list: bool
     on_serious_list: bool
+    grade: str
+    grade_valid_until: datetime.date | None
 
     @staticmethod
     def resolve_kind_label(obj):
@@ -57,6 +61,14 @@ class OrganizationOut(Schema):
     @staticmethod
     def resolve_status_label(obj):
         return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_grade(obj):
+        return obj.grade_on(timezone.localdate())
+
+    @staticmethod
+    def resolve_grade_valid_until(obj):
+        return obj.grade_valid_until if obj.grade_on(timezone.localdate()) else None
 
     @staticmethod
     def resolve_district(obj):
@@ -97,7 +109,8 @@ class OrganizationDetailOut(OrganizationOut):
 @paginate(PageNumberPagination, page_size=50)
 def list_organizations(request, filters: Query[OrganizationFilterIn]):
     """Filters as on the registry page: ``q`` (name words), ``kind``, ``district`` (code), ``field``
-    (service field code), ``status`` (default: existing organizations; ``all`` for every status), ``credit``."""
+    (service field code), ``status`` (default: existing organizations; ``all`` for every status), ``credit``,
+    ``grade`` (5A … 1A, ``3A+`` or ``any``; only grades still in force)."""
     data = {k: v for k, v in filters.dict().items() if v}
     filterset = OrganizationFilter(data, queryset=public_organizations())
     if not filterset.is_valid():

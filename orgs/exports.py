@@ -1,9 +1,11 @@
 """The registry as a spreadsheet: XLSX, and CSV with a UTF-8 BOM so that Excel opens the Chinese correctly."""
 
+import datetime
 import io
 
 import pandas as pd
 from django.db.models import QuerySet
+from django.utils import timezone
 
 COLUMNS = {
     "name": "名称",
@@ -18,6 +20,8 @@ COLUMNS = {
     "registration_authority": "登记管理机关",
     "on_abnormal_list": "活动异常名录",
     "on_serious_list": "严重违法失信名单",
+    "grade": "评估等级",
+    "grade_valid_until": "评估等级有效期至",
 }
 
 
@@ -33,6 +37,10 @@ def registry_frame(queryset: QuerySet) -> pd.DataFrame:
     for column in ("on_abnormal_list", "on_serious_list"):
         frame[column] = frame[column].map({True: "是", False: "否"})
     frame["established_on"] = pd.to_datetime(frame["established_on"]).dt.date
+    # A lapsed grade is no grade: only one still in force is exported.
+    today = timezone.localdate()
+    lapsed = frame["grade_valid_until"].map(lambda day: not isinstance(day, datetime.date) or day < today)
+    frame.loc[lapsed, ["grade", "grade_valid_until"]] = ["", None]
     return frame.rename(columns=COLUMNS).fillna("")
 
 

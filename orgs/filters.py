@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Region
@@ -33,10 +34,14 @@ class OrganizationFilter(django_filters.FilterSet):
         label=_("信用状况"), method="filter_credit", empty_label=_("不限"),
         choices=[("clean", _("未列入信用名录")), *CreditListing.Kind.choices],
     )
+    grade = django_filters.ChoiceFilter(
+        label=_("评估等级"), method="filter_grade", empty_label=_("不限"),
+        choices=[*Organization.Grade.choices, ("3A+", _("3A 及以上")), ("any", _("有有效等级"))],
+    )
 
     class Meta:
         model = Organization
-        fields = ["q", "kind", "district", "field", "status", "credit"]
+        fields = ["q", "kind", "district", "field", "status", "credit", "grade"]
 
     def filter_queryset(self, queryset):
         # With no status chosen the registry lists organizations that exist today.
@@ -57,6 +62,15 @@ class OrganizationFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset if value == "all" else queryset.filter(status=value)
+
+    def filter_grade(self, queryset, name, value):
+        # Only a grade still in force counts: a grade lapses five years after it is conferred.
+        current = queryset.filter(grade_valid_until__gte=timezone.localdate())
+        if value == "any":
+            return current.exclude(grade="")
+        if value == "3A+":
+            return current.filter(grade__in=[Organization.Grade.A5, Organization.Grade.A4, Organization.Grade.A3])
+        return current.filter(grade=value)
 
     def filter_credit(self, queryset, name, value):
         if value == "clean":

@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from . import exports
+from . import exports, profile_sections
 from .filters import OrganizationFilter
 from .models import Certificate, CreditListing, Organization
 from .queries import public_organizations
@@ -39,7 +39,10 @@ def profile(request, pk: int):
         )
     except Organization.DoesNotExist as exc:
         raise Http404 from exc
-    return render(request, "orgs/profile.html", {"org": organization, "today": timezone.localdate()})
+    return render(request, "orgs/profile.html", {
+        "org": organization, "today": timezone.localdate(),
+        "sections": profile_sections.render_sections(request, organization),
+    })
 
 
 def directory_export(request, fmt: str):

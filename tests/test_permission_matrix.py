@@ -64,6 +64,7 @@ MATRIX = {
     "accounts:password_reset_done": ("none", "get", everyone(200)),
     "accounts:password_reset_confirm": ("reset", "get", everyone(200)),
     "accounts:password_reset_complete": ("none", "get", everyone(200)),
+    "accounts:phone_verify": ("none", "get", signed_in(200)),
     "accounts:token_create": ("none", "get", signed_in(405)),
     "accounts:token_revoke": ("token", "get", signed_in(405)),
     "orgs:directory": ("none", "get", everyone(200)),

@@ -1,4 +1,5 @@
 from django import template
+from django.utils import timezone
 
 from core.money import format_wan, format_yuan
 from core.phone import mask_phone
@@ -19,3 +20,10 @@ def wan(value):
 @register.filter
 def masked_phone(value):
     return mask_phone(value)
+
+
+@register.filter
+def grade_today(obj):
+    """The evaluation grade in force today, for any object with ``grade_on(day)``; "" otherwise."""
+    grade_on = getattr(obj, "grade_on", None)
+    return grade_on(timezone.localdate()) if grade_on else ""

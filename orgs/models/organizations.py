@@ -66,6 +66,15 @@ class Organization(models.Model):
         CHARITY = "charity", _("公益慈善类")
         COMMUNITY_SERVICE = "community_service", _("城乡社区服务类")
 
+    class Grade(models.TextChoices):
+        """社会组织评估等级 (民政部令第39号): set by the 等级评估 in the evaluations app, valid five years."""
+
+        A5 = "5A", _("5A")
+        A4 = "4A", _("4A")
+        A3 = "3A", _("3A")
+        A2 = "2A", _("2A")
+        A1 = "1A", _("1A")
+
     class PartyStatus(models.TextChoices):
         OWN = "own", _("单独建立党组织")
         JOINT = "joint", _("建立联合党组织")
@@ -102,6 +111,8 @@ class Organization(models.Model):
     is_charity = models.BooleanField(_("认定为慈善组织"), default=False)
     certificate_number = models.CharField(_("证书编号"), max_length=40, unique=True, null=True, blank=True)
     certificate_valid_until = models.DateField(_("证书有效期至"), null=True, blank=True)
+    grade = models.CharField(_("评估等级"), max_length=2, choices=Grade.choices, blank=True, db_index=True)
+    grade_valid_until = models.DateField(_("评估等级有效期至"), null=True, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=40, blank=True)
     introduction = models.TextField(_("机构简介"), blank=True)
     established_on = models.DateField(_("成立日期"), null=True, blank=True)
@@ -129,6 +140,12 @@ class Organization(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.REGISTERED, self.Status.FILED)
+
+    def grade_on(self, day) -> str:
+        """The evaluation grade in force on ``day`` ("" when none or expired)."""
+        if self.grade and self.grade_valid_until and self.grade_valid_until >= day:
+            return self.grade
+        return ""
 
     @property
     def is_registered_kind(self) -> bool:

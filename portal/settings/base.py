@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "grants",
     "volunteers",
     "evaluations",
+    "django_tasks",
+    "django_tasks_db",
     "portal.apps.PortalConfig",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -215,6 +217,19 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_PASSWORD_RESET_ENABLED = True
+
+# --- Tasks ----------------------------------------------------------------------------------------
+# Wagtail's own small jobs (search and reference index updates) run inline on "default", as Wagtail ships.
+# The portal's heavy work (computing campaign results, reports) goes to "background": the database queue
+# of django-tasks-db, worked by `manage.py db_worker --backend background` (started by `make run`).
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "background": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
+
+# --- Text messages ------------------------------------------------------------------------------------
+# core.sms: the default writes messages to the "portal.sms" log; a deployment names its gateway's class here.
+PORTAL_SMS_BACKEND = os.environ.get("PORTAL_SMS_BACKEND", "core.sms.LogBackend")
 
 # --- Portal ---------------------------------------------------------------------------------------
 # Annual reports on year Y are due by this day of year Y+1 (month, day); the credit sweep runs after it.

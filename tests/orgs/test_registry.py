@@ -1,11 +1,13 @@
 import csv
 import io
+from datetime import timedelta
 
 import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from orgs.models import CreditListing, Organization, ServiceField
 from orgs.services import CreditListingError, list_organization, remove_listing
@@ -188,3 +190,23 @@ def test_an_invalid_api_filter_is_a_json_422_naming_the_field(client, registry):
     response = client.get("/api/v1/orgs/", {"district": "999999"})
     assert response.status_code == 422
     assert response.json()["detail"].startswith("筛选条件有误。district：")
+
+
+def test_the_grade_filter_finds_organizations_whose_grade_is_still_in_force(client, registry):
+    today = timezone.localdate()
+    Organization.objects.filter(pk=registry["centre"].pk).update(grade="4A", grade_valid_until=today + timedelta(days=400))
+    Organization.objects.filter(pk=registry["sunshine"].pk).update(grade="5A", grade_valid_until=today - timedelta(days=1))
+    assert names(client.get(reverse("orgs:directory"), {"grade": "4A"})) == ["社区养老服务中心"]
+    assert names(client.get(reverse("orgs:directory"), {"grade": "3A+"})) == ["社区养老服务中心"]
+    assert names(client.get(reverse("orgs:directory"), {"grade": "5A"})) == []  # lapsed yesterday
+    api = client.get("/api/v1/orgs/", {"grade": "any"}).json()
+    assert [(row["name"], row["grade"]) for row in api["items"]] == [("社区养老服务中心", "4A")]
+    profile = client.get(reverse("orgs:profile", args=[registry["sunshine"].pk])).content.decode()
+    assert "评估等级 5A" not in profile
+    assert "评估等级 4A" in client.get(reverse("orgs:profile", args=[registry["centre"].pk])).content.decode()
+
+
+def test_an_unknown_grade_in_the_api_is_a_422_naming_the_field(client, registry):
+    response = client.get("/api/v1/orgs/", {"grade": "6A"})
+    assert response.status_code == 422
+    assert "grade" in response.json()["detail"]
