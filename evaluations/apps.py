@@ -7,3 +7,7 @@ class EvaluationsConfig(AppConfig):
 
     name = "evaluations"
     verbose_name = _("五比五看")
+
+    def ready(self):
+        # Registers the profile section (orgs cannot import evaluations; evaluations adds itself).
+        from . import profile  # noqa: F401

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("core.urls")),
     path("orgs/", include("orgs.urls")),
+    path("evaluations/", include("evaluations.urls")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
