@@ -10,10 +10,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from core import audit
 from core.models import Role
 from core.services import grant_role
+from evaluations.models import Result, ReviewRequest
+from evaluations.services import submit_rating
 from orgs import applications as services
 from orgs.codes import make_credit_code
 from orgs.credit import submit_annual_report
 from orgs.models import AnnualReport, Application
+from tests.evaluations.helpers import grading_campaign, public_campaign, values, verified_user
 from tests.factories import UserFactory
 from tests.orgs.test_applications import attach_all, service_institution
 
@@ -22,7 +25,10 @@ PERSONAS = [
     "volunteer", "merchant", "outsider",
 ]
 OFFICERS = {"officer_nanming", "officer_yunyan", "city_officer"}
-NAMESPACES = {"accounts", "orgs", "api-v1", "audit", "org_applications", "annual_reports"}
+NAMESPACES = {
+    "accounts", "orgs", "api-v1", "audit", "org_applications", "annual_reports", "evaluations", "campaigns",
+    "rating_review",
+}
 TOP_LEVEL = {"home", "healthz", "sitemap"}
 
 
@@ -49,6 +55,7 @@ def admin(ok=200, scoped: set | None = None):
 
 NANMING_SIDE = {"applicant", "officer_nanming", "city_officer"}
 NANMING_OFFICERS = {"officer_nanming", "city_officer"}
+CITY = {"city_officer"}
 
 # name → (kwargs builder key, method, expected statuses)
 MATRIX = {
@@ -102,6 +109,29 @@ MATRIX = {
     "annual_reports:index_results": ("none", "get", admin()),
     "annual_reports:inspect": ("report", "get", admin(scoped=NANMING_OFFICERS)),
     "annual_reports:decide": ("report", "get", admin(ok=302, scoped=NANMING_OFFICERS)),
+    "evaluations:campaigns": ("none", "get", everyone(200)),
+    "evaluations:campaign": ("campaign", "get", everyone(200)),
+    "evaluations:report": ("campaign", "get", everyone(404)),  # results not published yet
+    "evaluations:organization_report": ("campaign_org", "get", everyone(404)),
+    "evaluations:poster": ("campaign_org", "get", everyone(200)),
+    "evaluations:rate": ("campaign_org", "get", signed_in(302)),  # unverified phones go to verification first
+    "evaluations:apply": ("grading_org", "get", signed_in(405)),
+    "evaluations:mine": ("none", "get", signed_in(200)),
+    "evaluations:scoring": ("none", "get", signed_in(200)),
+    "evaluations:scoring_list": ("campaign", "get", only(OFFICERS | {"reviewer"})),  # reviewer: assigned expert
+    "evaluations:score": ("campaign_org", "get", only(NANMING_OFFICERS | {"reviewer"})),
+    "evaluations:review_request": ("result", "get", only({"applicant"})),
+    "campaigns:index": ("none", "get", admin()),
+    "campaigns:index_results": ("none", "get", admin()),
+    "campaigns:add": ("none", "get", admin()),
+    "campaigns:inspect": ("campaign", "get", admin(scoped=CITY)),
+    "campaigns:edit": ("campaign", "get", admin(scoped=CITY)),
+    "campaigns:act": ("campaign", "get", admin(ok=302, scoped=CITY)),
+    "campaigns:decide_review": ("review", "get", admin(ok=302, scoped=CITY)),
+    "rating_review:index": ("none", "get", admin()),
+    "rating_review:index_results": ("none", "get", admin()),
+    "rating_review:inspect": ("rating", "get", admin(scoped=NANMING_OFFICERS)),
+    "rating_review:act": ("rating", "get", admin(ok=302, scoped=NANMING_OFFICERS)),
 }
 
 
@@ -157,6 +187,12 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
     create_api_token(applicant, name="脚本")
     from core.models import Notification
 
+    campaign = public_campaign(people["city_officer"], city)
+    campaign.experts.add(people["reviewer"])
+    rating = submit_rating(campaign, organization, acting_user=verified_user(), values=values(campaign, 4))
+    grading = grading_campaign(people["city_officer"], city)
+    result = Result.objects.create(campaign=grading, organization=organization, org_kind=organization.kind)
+    review = ReviewRequest.objects.create(result=result, requested_by=applicant, reason="请复核")
     kwargs = {
         "none": {},
         "reset": {"uidb64": "MQ", "token": "set-password"},
@@ -175,6 +211,12 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
         "application_id": {"application_id": application.pk},
         "audit": {"pk": audit.record("test.entry", obj=organization).pk},
         "report": {"pk": report.pk},
+        "campaign": {"pk": campaign.pk},
+        "campaign_org": {"pk": campaign.pk, "org_pk": organization.pk},
+        "grading_org": {"pk": grading.pk, "org_pk": organization.pk},
+        "result": {"result_pk": result.pk},
+        "review": {"pk": review.pk},
+        "rating": {"pk": rating.pk},
     }
     return people, kwargs
 
