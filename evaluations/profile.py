@@ -10,6 +10,9 @@ from .models import Campaign, Rating, Result
 
 COMMENTS_SHOWN = 5
 
+profile_sections.register_workspace_link("我的评估", "evaluations:mine", order=10)
+profile_sections.register_workspace_link("评分任务", "evaluations:scoring", order=20)
+
 
 @profile_sections.register(order=50)
 def evaluation_section(request, organization) -> str:

@@ -17,7 +17,7 @@ from core.models import Notification
 from core.notify import mark_read
 
 from . import applications as services
-from . import credit
+from . import credit, profile_sections
 from . import services as org_services
 from .exceptions import ApplicationIncomplete
 from .forms import AnnualReportForm, ApplicationForm, DocumentUploadForm, InviteMemberForm, NewApplicationForm
@@ -39,6 +39,7 @@ def home(request):
     return render(request, "orgs/workspace/home.html", {
         "organizations": organizations, "applications": my_applications, "notifications": notifications,
         "heads": heads, "invite_form": InviteMemberForm(), "report_year": timezone.localdate().year - 1,
+        "links": profile_sections.workspace_links(),
     })
 
 

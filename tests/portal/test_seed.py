@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from core.models import Region, Role, RoleAssignment, User
+from evaluations.models import Campaign, Flag
 from orgs.codes import is_valid_credit_code
 from orgs.models import Application, Membership, Organization
 
@@ -25,7 +26,7 @@ def test_seed_demo_builds_the_demo_world_and_a_second_run_adds_nothing(db):
     first = row_counts()
     call_command("seed_demo", "--no-progress", stdout=StringIO())
     assert row_counts() == first
-    assert first["core.User"] == 9
+    assert User.objects.exclude(phone__startswith="137").count() == 9  # the demo accounts; 137… are demo raters
 
     # Communities and committees under every district.
     for district in Region.objects.filter(level=Region.Level.DISTRICT):
@@ -51,6 +52,15 @@ def test_seed_demo_builds_the_demo_world_and_a_second_run_adds_nothing(db):
     assert states == {s for s, _ in Application.Status.choices} - {Application.Status.ACCEPTED}
     overdue = Application.objects.filter(status__in=Application.OPEN, due_on__lt=datetime.date.today())
     assert overdue.count() >= 4
+
+    # Evaluations: a published 2025 campaign, an open 2026 one with ratings and a flagged burst, graded organizations.
+    past = Campaign.objects.get(kind=Campaign.Kind.PUBLIC, year=2025)
+    assert past.status == Campaign.Status.PUBLISHED and past.results.filter(valid=True).count() > 100
+    current = Campaign.objects.get(kind=Campaign.Kind.PUBLIC, year=2026)
+    assert current.status == Campaign.Status.OPEN and current.ratings.exists()
+    assert Flag.objects.filter(rating__campaign=current, resolution="").exists()
+    assert Organization.objects.exclude(grade="").count() >= 12
+    assert User.objects.get(phone="13800000009").phone_verified_at is not None
 
 
 def test_the_demo_generator_gives_the_same_organizations_for_the_same_seed(db):

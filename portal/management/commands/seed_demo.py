@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from tqdm import tqdm
 
 from core.models import Region, Role, RoleAssignment, User
@@ -37,9 +38,9 @@ SUBDISTRICTS = {
 }
 # How much each --scale builds. Each domain adds its own counts here as it lands.
 SCALES = {
-    "demo": {"organizations": 600},
-    "city": {"organizations": 5_000},
-    "province": {"organizations": 50_000},
+    "demo": {"organizations": 600, "raters": 150, "ratings": 18_000},
+    "city": {"organizations": 5_000, "raters": 5_000, "ratings": 200_000},
+    "province": {"organizations": 50_000, "raters": 50_000, "ratings": 2_000_000},
 }
 COMMITTEE_STEMS = ["阳光", "和平", "幸福", "春晖", "新华", "金桥", "康宁", "友谊", "文昌", "民生", "繁华", "丰乐"]
 
@@ -105,6 +106,7 @@ class Command(BaseCommand):
                 ("社会组织", self.seed_organizations),
                 ("社会组织名录", self.seed_registry),
                 ("登记备案申请", self.seed_applications),
+                ("五比五看与等级评估", self.seed_evaluations),
                 ("门户页面", self.seed_pages),
             ]
             for label, step in tqdm(steps, desc="seed_demo", unit="步", disable=no_progress):
@@ -136,7 +138,7 @@ class Command(BaseCommand):
             if user is None:
                 user = User.objects.create_user(
                     phone=account.phone, password=DEMO_PASSWORD, name=account.name, is_superuser=account.superuser,
-                    is_staff=account.superuser,
+                    is_staff=account.superuser, phone_verified_at=timezone.now(),
                 )
             if account.role in RoleAssignment.ASSIGNABLE:
                 region = Region.objects.get(code=account.region) if account.region else None
@@ -183,6 +185,11 @@ class Command(BaseCommand):
         from orgs import demo
 
         demo.build_applications(random.Random(rng.random()))  # reproducible demo data  # nosec B311
+
+    def seed_evaluations(self, rng: random.Random):
+        from evaluations import demo
+
+        demo.build(random.Random(rng.random()), raters=self.scale["raters"], ratings=self.scale["ratings"])  # nosec B311
 
     def seed_pages(self, rng: random.Random):
         home = HomePage.objects.first()
