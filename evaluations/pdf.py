@@ -5,6 +5,7 @@ import io
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.timezone import localtime
 from reportlab.graphics import renderPDF
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -52,7 +53,7 @@ def render_poster(campaign, organization) -> bytes:
     for line in (
         "用手机扫描二维码，登录并验证手机号码后，按五个维度为本组织打分（1–5 分）。",
         "每人对每个组织只计一次评价，评价期内可以修改。",
-        f"评价期：{campaign.opens_at:%Y年%m月%d日} 至 {campaign.closes_at:%Y年%m月%d日}",
+        f"评价期：{localtime(campaign.opens_at):%Y年%m月%d日} 至 {localtime(campaign.closes_at):%Y年%m月%d日}",
         url,
     ):
         canvas.drawCentredString(width / 2, y, line)
@@ -86,10 +87,10 @@ def dimension_chart(labels: list[str], series: list[tuple[str, list[float]]], to
     """Horizontal bars, one group per dimension, one bar per series (e.g. the organization and the average)."""
     font = cjk_font()
     row = 16 * len(series) + 10
-    drawing = Drawing(170 * mm, max(60, row * len(labels) + 30))
+    drawing = Drawing(170 * mm, max(70, row * len(labels) + 40))
     chart = HorizontalBarChart()
-    chart.x, chart.y = 62 * mm, 20
-    chart.width, chart.height = 100 * mm, drawing.height - 30
+    chart.x, chart.y = 62 * mm, 32
+    chart.width, chart.height = 100 * mm, drawing.height - 40
     chart.data = [list(reversed(values)) for _, values in series]
     chart.categoryAxis.categoryNames = list(reversed(labels))
     chart.categoryAxis.labels.fontName = font
@@ -145,8 +146,9 @@ def render_campaign_report(campaign, dimensions, results, averages: dict[str, fl
     story = [
         Paragraph(f"{campaign.title} 结果报告", styles["title"]),
         Paragraph(
-            f"{campaign.get_kind_display()} · {campaign.region.name} · 评价期 {campaign.opens_at:%Y年%m月%d日}—"
-            f"{campaign.closes_at:%Y年%m月%d日} · 发布于 {campaign.published_at:%Y年%m月%d日}", styles["body"]),
+            f"{campaign.get_kind_display()} · {campaign.region.name} · 评价期 {localtime(campaign.opens_at):%Y年%m月%d日}—"
+            f"{localtime(campaign.closes_at):%Y年%m月%d日} · 发布于 {localtime(campaign.published_at):%Y年%m月%d日}",
+            styles["body"]),
     ]
     if not grading:
         story.append(Paragraph(
@@ -166,20 +168,20 @@ def render_campaign_report(campaign, dimensions, results, averages: dict[str, fl
                       ("干部专家评分", [averages.get(f"o{d.pk}", 0) / d.max_points * 100 for d in dimensions])]
         story.append(ChartFlowable(dimension_chart(labels, series, 100)))
     story.append(Paragraph("排名", styles["h2"]))
-    header = ["排名", "组织名称", "类型", "区县", "群众评价人数", "综合得分", "等级"]
+    header = ["序号", "组织名称", "类型", "区县", "评价人数", "综合得分", "同类排名", "等级"]
     rows = [header]
-    for result in results:
+    for position, result in enumerate(results, start=1):
         rows.append([
-            str(result.rank_in_kind or ""), Paragraph(result.organization.name, styles["body"]),
+            str(position), Paragraph(result.organization.name, styles["body"]),
             result.get_org_kind_display()[:6], result.district.name if result.district else "",
             str(result.public_raters), f"{result.total:.2f}" if result.total is not None else "—",
-            result.get_grade_display() if result.grade else "无效",
+            str(result.rank_in_kind or "—"), result.get_grade_display() if result.grade else "无效",
         ])
     if len(rows) == 1:
-        rows.append(["", "暂无有效结果", "", "", "", "", ""])
-    story.append(_table(rows, [12 * mm, 62 * mm, 20 * mm, 20 * mm, 20 * mm, 18 * mm, 16 * mm]))
+        rows.append(["", "暂无有效结果", "", "", "", "", "", ""])
+    story.append(_table(rows, [11 * mm, 58 * mm, 20 * mm, 18 * mm, 16 * mm, 17 * mm, 16 * mm, 14 * mm]))
     story.append(Spacer(1, 6))
-    story.append(Paragraph("排名为同类型组织内的名次。本报告由社会组织与购买服务管理门户根据公开发布的结果生成。", styles["small"]))
+    story.append(Paragraph("按综合得分排列；同类排名为同类型组织内的名次。本报告由社会组织与购买服务管理门户根据公开发布的结果生成。", styles["small"]))
     _document(buffer, f"{campaign.title} 结果报告").build(story, onFirstPage=_footer, onLaterPages=_footer)
     return buffer.getvalue()
 
