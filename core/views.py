@@ -50,10 +50,6 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-class SignOutView(auth_views.LogoutView):
-    pass
-
-
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:profile")
@@ -116,7 +112,7 @@ def phone_verify(request):
     """Prove the account's phone number with a text-message code: one button sends, one form checks."""
     form = PhoneCodeForm()
     next_url = _safe_next(request)
-    if request.method == "POST":
+    if request.method == "POST" and request.user.phone_verified_at is None:
         if request.POST.get("action") == "send":
             try:
                 verification.send_code(request.user, client_address=client_ip(request) or "")

@@ -11,13 +11,12 @@ import random
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
 from django.utils import timezone
 
 from core.models import Region, Role, RoleAssignment, User
 from orgs.models import Organization
 
-from . import results, services
+from . import services
 from .models import Campaign, ConflictDeclaration, Rating, Result, Score
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -92,16 +91,8 @@ def _bulk_scores(rng, campaign, scorer, organization_ids, grading=False):
 
 def _compute(campaign, officer):
     services.close_campaign(campaign, acting_user=officer, reason="演示：评价期结束")
-    campaign.refresh_from_db()
-    valid = results.calculate(campaign)
-    with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        services._move(campaign, Campaign.Status.COMPUTED, actor=officer, reason=f"有效结果 {valid} 个",
-                       compute_state=Campaign.ComputeState.DONE, compute_progress=100,
-                       compute_message=f"有效结果 {valid} 个", computed_at=timezone.now())
-    services.publish_results(campaign, acting_user=officer)
-    campaign.refresh_from_db()
-    return campaign
+    services.compute_now(campaign, acting_user=officer)
+    return services.publish_results(campaign, acting_user=officer)
 
 
 def build(rng: random.Random, *, raters: int, ratings: int) -> None:

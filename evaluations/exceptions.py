@@ -5,8 +5,13 @@ from core.ratelimit import RateLimited
 
 __all__ = [
     "DomainError", "InvalidTransition", "PermissionDenied", "RateLimited",
-    "RatingRefused", "NotEligible", "ScoringRefused", "ReviewRefused",
+    "CampaignError", "RatingRefused", "NotEligible", "ScoringRefused", "ReviewRefused",
 ]
+
+
+class CampaignError(DomainError):
+    """A campaign or its review queue cannot do this now: no dimensions, not yet closed, not yet computed,
+    still in its posting period, a decision without its reason …"""
 
 
 class RatingRefused(DomainError):

@@ -390,10 +390,6 @@ class Result(models.Model):
     def __str__(self):
         return f"{self.organization} · {self.campaign}"
 
-    @property
-    def scale_max(self) -> int:
-        return 1000 if self.campaign.is_grading else 100
-
 
 class ReviewRequest(models.Model):
     """An organization's request for review (复核) of its 等级评估 result, allowed only in the posting period.

@@ -18,19 +18,27 @@ def may_manage(user, campaign: Campaign) -> bool:
     return can_administer_region(user, campaign.region)
 
 
+def is_expert(user, campaign: Campaign) -> bool:
+    """A reviewer the officers assigned to this campaign: they score every organization in it."""
+    return user.has_role(Role.REVIEWER) and campaign.experts.filter(pk=user.pk).exists()
+
+
+def scores_in(user, campaign: Campaign) -> bool:
+    """Whether the user scores anything in this campaign: an assigned expert, an officer, a superuser."""
+    return user.is_authenticated and (user.is_superuser or bool(user.jurisdictions) or is_expert(user, campaign))
+
+
 def may_score(user, campaign: Campaign, organization) -> bool:
     """Assigned experts score any organization in the campaign; officers those in their jurisdiction."""
     if not user.is_authenticated:
         return False
-    if campaign.experts.filter(pk=user.pk).exists() and user.has_role(Role.REVIEWER):
-        return True
-    return can_administer_region(user, organization.region)
+    return is_expert(user, campaign) or can_administer_region(user, organization.region)
 
 
 def scorable_results(user, campaign: Campaign) -> QuerySet:
     """The results (organizations in scope) the user may score in this campaign."""
     queryset = Result.objects.filter(campaign=campaign).select_related("organization", "district")
-    if user.is_superuser or (user.has_role(Role.REVIEWER) and campaign.experts.filter(pk=user.pk).exists()):
+    if user.is_superuser or is_expert(user, campaign):
         return queryset
     return queryset.filter(jurisdiction_q(user, "organization__region"))
 
@@ -43,13 +51,3 @@ def ratings_for_officer(user) -> QuerySet:
 
 def results_of_member(user) -> QuerySet:
     return Result.objects.filter(member_q(user, "organization")).select_related("campaign", "organization")
-
-
-def open_grading_campaigns() -> QuerySet:
-    return Campaign.objects.filter(kind=Campaign.Kind.GRADING, status=Campaign.Status.OPEN)
-
-
-def may_review_requests(user, campaign: Campaign) -> bool:
-    return may_manage(user, campaign)
-
-

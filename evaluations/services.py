@@ -18,7 +18,14 @@ from orgs.models import AnnualReport, CreditListing, Membership, Organization
 from orgs.queries import ACTIVE
 
 from . import results
-from .exceptions import NotEligible, PermissionDenied, RatingRefused, ReviewRefused, ScoringRefused
+from .exceptions import (
+    CampaignError,
+    NotEligible,
+    PermissionDenied,
+    RatingRefused,
+    ReviewRefused,
+    ScoringRefused,
+)
 from .models import (
     GRADING_DIMENSIONS,
     PUBLIC_DIMENSIONS,
@@ -77,18 +84,28 @@ def add_default_dimensions(campaign: Campaign) -> None:
     Dimension.objects.bulk_create(rows)
 
 
-@transaction.atomic
-def create_campaign(*, acting_user, **fields) -> Campaign:
-    """Create a draft campaign with the default dimensions; the admin's form does the same in two steps."""
-    campaign = Campaign(created_by=acting_user, **fields)
-    if campaign.is_grading:
-        campaign.public_weight = 0
-    campaign.full_clean()
-    campaign.save()
+def campaign_created(campaign: Campaign, *, acting_user) -> Campaign:
+    """What follows saving a new draft campaign, here or from the admin's form: who created it, the default
+    dimensions when none were entered, no public weight in a 等级评估, and the audit row."""
+    if not can_administer_region(acting_user, campaign.region):
+        raise PermissionDenied("只能在本人管辖的区划内创建评价活动。")
+    Campaign.objects.filter(pk=campaign.pk).update(
+        created_by=acting_user, public_weight=0 if campaign.is_grading else campaign.public_weight
+    )
     add_default_dimensions(campaign)
     audit.record("evaluations.campaign.create", actor=acting_user, obj=campaign, region=campaign.region,
                  after={"title": campaign.title, "year": campaign.year, "kind": campaign.kind})
+    campaign.refresh_from_db()
     return campaign
+
+
+@transaction.atomic
+def create_campaign(*, acting_user, **fields) -> Campaign:
+    """Create a draft campaign (for code and the demo; officers use the admin's form, which ends the same way)."""
+    campaign = Campaign(**fields)
+    campaign.full_clean()
+    campaign.save()
+    return campaign_created(campaign, acting_user=acting_user)
 
 
 def scope_queryset(campaign: Campaign):
@@ -121,7 +138,7 @@ def open_campaign(campaign: Campaign, *, acting_user) -> Campaign:
     campaign = _lock(campaign)  # row lock: two officers pressing "open" make one move
     _require_manager(acting_user, campaign)
     if not campaign.dimensions.exists():
-        raise ScoringRefused("请至少设置一个评价维度。")
+        raise CampaignError("请至少设置一个评价维度。")
     _move(campaign, Campaign.Status.OPEN, actor=acting_user)
     added = 0 if campaign.is_grading else fill_scope(campaign)
     audit.record("evaluations.campaign.scope", actor=acting_user, obj=campaign, region=campaign.region,
@@ -144,9 +161,9 @@ def request_computation(campaign: Campaign, *, acting_user) -> Campaign:
         if campaign.status == Campaign.Status.OPEN and campaign.closes_at <= timezone.now():
             _move(campaign, Campaign.Status.CLOSED, actor=acting_user, reason="评价期已结束，计算结果前截止")
         if campaign.status not in (Campaign.Status.CLOSED, Campaign.Status.COMPUTED):
-            raise ScoringRefused("评价截止后才能计算结果。")
+            raise CampaignError("评价截止后才能计算结果。")
         if campaign.compute_state in (Campaign.ComputeState.QUEUED, Campaign.ComputeState.RUNNING):
-            raise ScoringRefused("结果正在计算中，请稍候。")
+            raise CampaignError("结果正在计算中，请稍候。")
         campaign.compute_state = Campaign.ComputeState.QUEUED
         campaign.compute_progress = 0
         campaign.compute_message = ""
@@ -162,7 +179,7 @@ def publish_results(campaign: Campaign, *, acting_user) -> Campaign:
     campaign = _lock(campaign)
     _require_manager(acting_user, campaign)
     if campaign.status != Campaign.Status.COMPUTED or campaign.compute_state != Campaign.ComputeState.DONE:
-        raise ScoringRefused("结果计算完成并经审核后才能发布。")
+        raise CampaignError("结果计算完成并经审核后才能发布。")
     today = timezone.localdate()
     extra = {"published_at": timezone.now()}
     if campaign.is_grading:
@@ -186,12 +203,14 @@ def finalize_grading(campaign: Campaign, *, acting_user) -> Campaign:
     campaign = _lock(campaign)
     _require_manager(acting_user, campaign)
     if not campaign.is_grading:
-        raise ScoringRefused("只有等级评估需要定级。")
+        raise CampaignError("只有等级评估需要定级。")
+    if campaign.status != Campaign.Status.PUBLISHED:
+        raise CampaignError("结果发布并公示期满后才能定级。")
     today = timezone.localdate()
-    if campaign.posting_ends_on is None or today <= campaign.posting_ends_on:
-        raise ScoringRefused(f"公示期至 {campaign.posting_ends_on:%Y年%m月%d日}，公示期满后才能定级。")
+    if today <= campaign.posting_ends_on:
+        raise CampaignError(f"公示期至 {campaign.posting_ends_on:%Y年%m月%d日}，公示期满后才能定级。")
     if ReviewRequest.objects.filter(result__campaign=campaign, status=ReviewRequest.Status.PENDING).exists():
-        raise ScoringRefused("尚有复核申请未处理，处理完毕后才能定级。")
+        raise CampaignError("尚有复核申请未处理，处理完毕后才能定级。")
     _move(campaign, Campaign.Status.FINALIZED, actor=acting_user, finalized_at=timezone.now())
     valid_until = add_years(today, GRADE_VALID_YEARS) - datetime.timedelta(days=1)
     for result in campaign.results.filter(valid=True).exclude(grade="").select_related("organization"):
@@ -212,35 +231,41 @@ def _progress(campaign_id: int):
     return report
 
 
-@task(backend="background")
-def compute_campaign_results(campaign_id: int, actor_id: int) -> int:
-    """The background task: compute a campaign's results, then move it to 结果待发布 with an audit row.
-    Its state and progress show on the officers' campaign page."""
-    actor = User.objects.get(pk=actor_id)
-    Campaign.objects.filter(pk=campaign_id).update(compute_state=Campaign.ComputeState.RUNNING, compute_progress=1)
-    campaign = Campaign.objects.get(pk=campaign_id)
+def compute_now(campaign: Campaign, *, acting_user) -> int:
+    """Compute a closed campaign's results in this process and move it to 结果待发布; returns the number of
+    valid results. The background task runs this; so does the demo seed. Progress shows on the campaign page."""
+    _require_manager(acting_user, campaign)
+    Campaign.objects.filter(pk=campaign.pk).update(compute_state=Campaign.ComputeState.RUNNING, compute_progress=1)
     try:
-        valid = results.calculate(campaign, progress=_progress(campaign_id))
+        valid = results.calculate(campaign, progress=_progress(campaign.pk))
     except Exception as exc:
-        logger.exception("computing results of campaign %s failed", campaign_id)
-        Campaign.objects.filter(pk=campaign_id).update(
+        logger.exception("computing results of campaign %s failed", campaign.pk)
+        Campaign.objects.filter(pk=campaign.pk).update(
             compute_state=Campaign.ComputeState.FAILED, compute_message=f"计算失败：{type(exc).__name__}"
         )
         raise
     with transaction.atomic():
         campaign = _lock(campaign)  # the workflow move holds the row
-        total = campaign.results.count()
-        summary = f"有效结果 {valid} 个，共 {total} 个"
-        _move(campaign, Campaign.Status.COMPUTED, actor=actor, reason=summary,
+        summary = f"有效结果 {valid} 个，共 {campaign.results.count()} 个"
+        _move(campaign, Campaign.Status.COMPUTED, actor=acting_user, reason=summary,
               compute_state=Campaign.ComputeState.DONE, compute_progress=100, compute_message=summary,
               computed_at=timezone.now())
     return valid
 
 
+@task(backend="background")
+def compute_campaign_results(campaign_id: int, actor_id: int) -> int:
+    """The background task that :func:`request_computation` queues."""
+    return compute_now(Campaign.objects.get(pk=campaign_id), acting_user=User.objects.get(pk=actor_id))
+
+
 # --- public ratings -------------------------------------------------------------------------------------
-def _check_values(values: dict, dimensions, low: int, high: int, error) -> dict[str, int]:
+def _check_values(values: dict, dimensions, low: int, top, error) -> dict[str, int]:
+    """Each dimension's value as an integer from ``low`` to ``top(dimension)``; ``error(message, dimension)``
+    makes the exception to raise."""
     cleaned = {}
     for dimension in dimensions:
+        high = top(dimension)
         raw = values.get(str(dimension.pk), values.get(dimension.pk))
         if raw in (None, ""):
             raise error(f"请为“{dimension.name}”评分。", dimension)
@@ -265,9 +290,11 @@ def submit_rating(
         raise RatingRefused("请先登录。")
     if campaign.kind != Campaign.Kind.PUBLIC:
         raise RatingRefused("该活动不接受群众评价。")
-    if campaign.status != Campaign.Status.OPEN or now < campaign.opens_at:
-        raise RatingRefused(f"评价尚未开始，开始时间为 {timezone.localtime(campaign.opens_at):%Y年%m月%d日 %H:%M}。"
-                            if campaign.status in (Campaign.Status.DRAFT, Campaign.Status.OPEN) else "评价已截止，不再接受评价。")
+    not_started = campaign.status == Campaign.Status.DRAFT or now < campaign.opens_at
+    if not_started:
+        raise RatingRefused(f"评价尚未开始，开始时间为 {timezone.localtime(campaign.opens_at):%Y年%m月%d日 %H:%M}。")
+    if campaign.status != Campaign.Status.OPEN:
+        raise RatingRefused("评价已截止，不再接受评价。")
     if now > campaign.closes_at:
         raise RatingRefused(f"评价已于 {timezone.localtime(campaign.closes_at):%Y年%m月%d日 %H:%M} 截止，不再接受评价。")
     if acting_user.phone_verified_at is None:
@@ -281,7 +308,7 @@ def submit_rating(
     def value_error(message, dimension):
         return RatingRefused(message, field=f"d{dimension.pk}")
 
-    cleaned = _check_values(values, list(campaign.dimensions.all()), 1, 5, value_error)
+    cleaned = _check_values(values, list(campaign.dimensions.all()), 1, lambda dimension: 5, value_error)
     ratelimit.check("rating.user", acting_user.pk, limit=RATINGS_PER_USER_PER_HOUR, window=3600,
                     message="您评价得太频繁了，请一小时后再试。")
     if client_address:
@@ -312,11 +339,9 @@ def submit_rating(
     return rating
 
 
-def _flag(ratings, kind: str, detail: str) -> int:
-    rows = [Flag(rating_id=pk, kind=kind, detail=detail) for pk in ratings]
+def _flag(ratings, kind: str, detail: str) -> None:
     # ignore_conflicts: a rating already flagged for this reason keeps its one flag.
-    created = Flag.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(created)
+    Flag.objects.bulk_create([Flag(rating_id=pk, kind=kind, detail=detail) for pk in ratings], ignore_conflicts=True)
 
 
 def detect_anomalies(rating: Rating) -> None:
@@ -354,9 +379,9 @@ def resolve_flags(rating: Rating, *, acting_user, exclude: bool, reason: str) ->
         raise PermissionDenied("只有该组织所在区划的民政干部可以处理。")
     reason = (reason or "").strip()
     if not reason:
-        raise ScoringRefused("请填写处理理由。")
-    if rating.campaign.status in (Campaign.Status.PUBLISHED, Campaign.Status.FINALIZED):
-        raise ScoringRefused("结果已发布，不能再处理评价。")
+        raise CampaignError("请填写处理理由。")
+    if rating.campaign.results_public:
+        raise CampaignError("结果已发布，不能再处理评价。")
     now = timezone.now()
     resolution = Flag.Resolution.EXCLUDED if exclude else Flag.Resolution.KEPT
     rating.flags.filter(resolution="").update(resolution=resolution, resolved_by=acting_user, resolved_at=now, reason=reason)
@@ -376,7 +401,7 @@ def moderate_comment(rating: Rating, *, acting_user, approve: bool, reason: str 
     if not can_administer_region(acting_user, rating.organization.region):
         raise PermissionDenied("只有该组织所在区划的民政干部可以审核留言。")
     if not rating.comment:
-        raise ScoringRefused("该评价没有留言。")
+        raise CampaignError("该评价没有留言。")
     before = {"comment_status": rating.comment_status}
     rating.comment_status = Rating.CommentStatus.APPROVED if approve else Rating.CommentStatus.REJECTED
     rating.save(update_fields=["comment_status"])
@@ -420,11 +445,8 @@ def submit_score(campaign: Campaign, organization: Organization, *, acting_user,
     if not Result.objects.filter(campaign=campaign, organization=organization).exists():
         raise ScoringRefused("该组织不在本次评价范围内。")
     dimensions = list(campaign.dimensions.all())
-    cleaned = {}
-    for dimension in dimensions:
-        def error(message, d=dimension):
-            return ScoringRefused(message)
-        cleaned.update(_check_values(values, [dimension], 0, dimension.max_points, error))
+    cleaned = _check_values(values, dimensions, 0, lambda dimension: dimension.max_points,
+                            lambda message, dimension: ScoringRefused(message))
     cleaned_notes = {}
     for dimension in dimensions:
         note = str(notes.get(str(dimension.pk), "")).strip()

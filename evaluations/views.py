@@ -22,7 +22,7 @@ from . import pdf, services
 from .exceptions import DomainError, RatingRefused
 from .forms import DeclarationForm, RatingForm, ReviewRequestForm, ScoreForm
 from .models import Campaign, ConflictDeclaration, Rating, Result, Score
-from .permissions import may_score, results_of_member, scorable_results
+from .permissions import results_of_member, scorable_results, scores_in
 from .queries import dimension_averages, public_campaigns, ranking
 
 PAGE_SIZE = 30
@@ -148,14 +148,13 @@ SCORING_STATES = [Campaign.Status.OPEN, Campaign.Status.CLOSED, Campaign.Status.
 def scoring(request):
     """The campaigns this person scores in: as an assigned expert, or as an officer of the region."""
     candidates = Campaign.objects.filter(status__in=SCORING_STATES).select_related("region")
-    mine = [c for c in candidates if scorable_results(request.user, c).exists() and (
-        request.user.is_superuser or request.user.jurisdictions or c.experts.filter(pk=request.user.pk).exists())]
+    mine = [c for c in candidates if scores_in(request.user, c) and scorable_results(request.user, c).exists()]
     return render(request, "evaluations/scoring.html", {"campaigns": mine})
 
 
 def _scoring_campaign(request, pk: int) -> Campaign:
     campaign = get_object_or_404(Campaign.objects.filter(status__in=SCORING_STATES).select_related("region"), pk=pk)
-    if not (request.user.is_superuser or request.user.jurisdictions or campaign.experts.filter(pk=request.user.pk).exists()):
+    if not scores_in(request.user, campaign):
         raise Http404
     return campaign
 
@@ -181,9 +180,7 @@ def scoring_list(request, pk: int):
 def score(request, pk: int, org_pk: int):
     campaign = _scoring_campaign(request, pk)
     result = get_object_or_404(scorable_results(request.user, campaign), organization_id=org_pk)
-    organization = result.organization
-    if not may_score(request.user, campaign, organization):
-        raise Http404
+    organization = result.organization  # scorable_results is exactly what this person may score
     dimensions = list(campaign.dimensions.all())
     declaration = ConflictDeclaration.objects.filter(campaign=campaign, organization=organization, scorer=request.user).first()
     existing = Score.objects.filter(campaign=campaign, organization=organization, scorer=request.user).first()

@@ -5,6 +5,7 @@ the officer's jurisdiction; every button calls a service."""
 import django_filters
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -29,7 +30,8 @@ from .forms import ModerateForm, ResolveForm, ReviewDecisionForm
 from .models import Campaign, Flag, Rating, ReviewRequest
 from .permissions import campaigns_for_officer, may_manage, ratings_for_officer
 
-EDITABLE = {Campaign.Status.DRAFT, Campaign.Status.OPEN}
+# Only a draft is edited: once open, ratings and scores are keyed to its dimensions and scope.
+EDITABLE = {Campaign.Status.DRAFT}
 
 
 class CampaignPolicy(ModelPermissionPolicy):
@@ -61,21 +63,18 @@ class CampaignIndexView(IndexView):
 
 
 class CampaignCreateView(CreateView):
+    @transaction.atomic  # the campaign, its dimensions and its audit row together, or none of them
     def save_instance(self):
-        campaign = super().save_instance()
-        Campaign.objects.filter(pk=campaign.pk).update(created_by=self.request.user)
-        services.add_default_dimensions(campaign)
-        audit.record("evaluations.campaign.create", actor=self.request.user, obj=campaign, region=campaign.region,
-                     after={"title": campaign.title, "year": campaign.year, "kind": campaign.kind})
-        return campaign
+        return services.campaign_created(super().save_instance(), acting_user=self.request.user)
 
 
 class CampaignEditView(EditView):
     def get_object(self, queryset=None):
-        return get_object_or_404(
-            campaigns_for_officer(self.request.user), pk=unquote(str(self.kwargs[self.pk_url_kwarg]))
-        )
+        # Only drafts of the officer's jurisdiction: an open campaign answers 404 here.
+        editable = campaigns_for_officer(self.request.user).filter(status__in=EDITABLE)
+        return get_object_or_404(editable, pk=unquote(str(self.kwargs[self.pk_url_kwarg])))
 
+    @transaction.atomic  # the change and its audit row together
     def save_instance(self):
         campaign = super().save_instance()
         audit.record("evaluations.campaign.edit", actor=self.request.user, obj=campaign, region=campaign.region,

@@ -125,7 +125,7 @@ MATRIX = {
     "campaigns:index_results": ("none", "get", admin()),
     "campaigns:add": ("none", "get", admin()),
     "campaigns:inspect": ("campaign", "get", admin(scoped=CITY)),
-    "campaigns:edit": ("campaign", "get", admin(scoped=CITY)),
+    "campaigns:edit": ("draft_campaign", "get", admin(scoped=CITY)),  # only a draft is editable
     "campaigns:act": ("campaign", "get", admin(ok=302, scoped=CITY)),
     "campaigns:decide_review": ("review", "get", admin(ok=302, scoped=CITY)),
     "rating_review:index": ("none", "get", admin()),
@@ -190,6 +190,7 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
     campaign = public_campaign(people["city_officer"], city)
     campaign.experts.add(people["reviewer"])
     rating = submit_rating(campaign, organization, acting_user=verified_user(), values=values(campaign, 4))
+    draft = public_campaign(people["city_officer"], city, year=2027, open_now=False)
     grading = grading_campaign(people["city_officer"], city)
     result = Result.objects.create(campaign=grading, organization=organization, org_kind=organization.kind)
     review = ReviewRequest.objects.create(result=result, requested_by=applicant, reason="请复核")
@@ -212,6 +213,7 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
         "audit": {"pk": audit.record("test.entry", obj=organization).pk},
         "report": {"pk": report.pk},
         "campaign": {"pk": campaign.pk},
+        "draft_campaign": {"pk": draft.pk},
         "campaign_org": {"pk": campaign.pk, "org_pk": organization.pk},
         "grading_org": {"pk": grading.pk, "org_pk": organization.pk},
         "result": {"result_pk": result.pk},

@@ -80,3 +80,13 @@ def test_a_non_numeric_code_is_a_chinese_field_error(client, outsider):
     client.force_login(outsider)
     response = client.post(reverse("accounts:phone_verify"), {"action": "verify", "code": "12ab56"})
     assert "验证码为 6 位数字" in response.content.decode()
+
+
+def test_a_verified_account_is_not_sent_another_code(client, outsider, django_capture_on_commit_callbacks):
+    outsider.phone_verified_at = timezone.now()
+    outsider.save(update_fields=["phone_verified_at"])
+    client.force_login(outsider)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:phone_verify"), {"action": "send"})
+    assert "已于" in response.content.decode()
+    assert sms.outbox == [] and not PhoneVerification.objects.exists()

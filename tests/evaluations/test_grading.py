@@ -5,11 +5,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import Role
+from core.services import grant_role
 from evaluations import services
-from evaluations.exceptions import NotEligible, ReviewRefused, ScoringRefused
+from evaluations.exceptions import CampaignError, NotEligible, ReviewRefused, ScoringRefused
 from evaluations.models import Campaign, Result, ReviewRequest
 from orgs.models import AnnualReport, CreditListing, Organization
 from tests.evaluations.helpers import end_window, grading_campaign
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -82,7 +85,7 @@ def test_grading_from_application_to_a_grade_on_the_profile(client, grading, org
     grading.refresh_from_db()
     assert grading.posting_ends_on == timezone.localdate() + datetime.timedelta(days=7)
     review = services.request_review(result, acting_user=applicant, reason="工作绩效加分项未计入")
-    with pytest.raises(ScoringRefused, match="公示期满后才能定级"):
+    with pytest.raises(CampaignError, match="公示期满后才能定级"):
         services.finalize_grading(grading, acting_user=city_officer)
     services.decide_review(review, acting_user=city_officer, change=True, response="核实后调整", new_total=Decimal("940"))
     result.refresh_from_db()
@@ -108,10 +111,6 @@ def test_a_declared_conflict_bars_the_expert_from_scoring(grading, org_a, applic
 
 
 def test_an_expert_not_assigned_to_the_campaign_may_not_score(grading, org_a, applicant):
-    from core.models import Role
-    from core.services import grant_role
-    from tests.factories import UserFactory
-
     stranger = UserFactory()
     grant_role(stranger, Role.REVIEWER, acting_user=None)
     services.apply_for_grading(grading, org_a, acting_user=applicant)
@@ -122,3 +121,19 @@ def test_an_expert_not_assigned_to_the_campaign_may_not_score(grading, org_a, ap
 def test_the_39_bands_put_each_total_in_its_grade(grading):
     assert [grading.grade_for(Decimal(t)) for t in (1000, 950, 949, 901, 900, 851, 850, 801, 800, 0)] == [
         "5A", "5A", "4A", "4A", "3A", "3A", "2A", "2A", "1A", "1A"]
+
+
+def test_finalizing_before_the_results_are_published_is_a_chinese_error(grading, city_officer):
+    end_window(grading)
+    services.close_campaign(grading, acting_user=city_officer)
+    with pytest.raises(CampaignError, match="结果发布并公示期满后才能定级"):
+        services.finalize_grading(grading, acting_user=city_officer)
+
+
+def test_an_officer_outside_the_region_cannot_create_a_campaign_there(officer_nanming, yunyan):
+    with pytest.raises(services.PermissionDenied):
+        services.create_campaign(
+            acting_user=officer_nanming, kind=Campaign.Kind.PUBLIC, year=2027, title="越权创建", region=yunyan,
+            opens_at=timezone.now(), closes_at=timezone.now() + datetime.timedelta(days=3),
+        )
+    assert not Campaign.objects.filter(title="越权创建").exists()

@@ -116,7 +116,7 @@ def test_many_ratings_from_one_address_are_flagged_and_an_officer_excludes_one_w
     flagged = Rating.objects.filter(flags__kind=Flag.Kind.ADDRESS_BURST).distinct()
     assert flagged.count() == 5
     rating = flagged.first()
-    with pytest.raises(services.ScoringRefused, match="请填写处理理由"):
+    with pytest.raises(services.CampaignError, match="请填写处理理由"):
         services.resolve_flags(rating, acting_user=officer_nanming, exclude=True, reason=" ")
     services.resolve_flags(rating, acting_user=officer_nanming, exclude=True, reason="同一网吧集中刷分")
     rating.refresh_from_db()

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from evaluations import services
-from evaluations.exceptions import ScoringRefused
+from evaluations.exceptions import CampaignError
 from evaluations.models import Campaign, Result
 from tests.evaluations.helpers import end_window, public_campaign, values, verified_user
 from tests.factories import OrganizationFactory
@@ -74,7 +74,7 @@ def test_the_campaign_and_organization_reports_are_pdfs_with_the_ranking(client,
 
 def test_results_cannot_be_computed_while_the_window_is_open(city_officer, city, org_a):
     campaign = public_campaign(city_officer, city)
-    with pytest.raises(ScoringRefused, match="评价截止后才能计算结果"):
+    with pytest.raises(CampaignError, match="评价截止后才能计算结果"):
         services.request_computation(campaign, acting_user=city_officer)
 
 
