@@ -12,6 +12,7 @@ from wagtail.models import Locale, Page
 regions_migration = importlib.import_module("core.migrations.0002_reference_regions")
 homepage_migration = importlib.import_module("portal.migrations.0002_create_homepage")
 service_fields_migration = importlib.import_module("orgs.migrations.0003_service_fields")
+ledger_migration = importlib.import_module("volunteers.migrations.0002_ledger_triggers_and_reference_rows")
 
 
 def ensure_reference_data() -> None:
@@ -21,3 +22,16 @@ def ensure_reference_data() -> None:
         Locale.objects.get_or_create(language_code="zh-hans")
         Page.add_root(instance=Page(title="Root", slug="root", locale=Locale.objects.get(language_code="zh-hans")))
     homepage_migration.create_homepage(apps, None)
+    from django.db import connection
+
+    from volunteers.ledger import install_triggers
+
+    ledger_migration.forwards(apps, type("Editor", (), {"connection": connection, "execute": _execute})())
+    install_triggers()
+
+
+def _execute(sql):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql)

@@ -249,3 +249,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# 爱心银行 (issue 4). Points expiry is off unless a number of months is set (then a daily task moves points
+# earned before the cutoff and not spent since to the expiry account; hours are never touched).
+PORTAL_POINTS_EXPIRE_MONTHS = int(os.environ["PORTAL_POINTS_EXPIRE_MONTHS"]) if os.environ.get("PORTAL_POINTS_EXPIRE_MONTHS") else None
+# Who issues a 志愿服务证明 covering all of a volunteer's records (the platform operator).
+PORTAL_VOLUNTEER_CERTIFICATE_ISSUER = {
+    "name": os.environ.get("PORTAL_CERT_ISSUER_NAME", "贵阳市爱心银行服务中心"),
+    "head": os.environ.get("PORTAL_CERT_ISSUER_HEAD", "王志明"),
+    "handler": os.environ.get("PORTAL_CERT_ISSUER_HANDLER", "爱心银行自助服务"),
+    "contact": os.environ.get("PORTAL_CERT_ISSUER_CONTACT", "0851-12345"),
+}
