@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("core.urls")),
     path("orgs/", include("orgs.urls")),
     path("evaluations/", include("evaluations.urls")),
+    path("volunteers/", include("volunteers.urls")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

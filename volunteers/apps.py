@@ -7,3 +7,7 @@ class VolunteersConfig(AppConfig):
 
     name = "volunteers"
     verbose_name = _("爱心银行")
+
+    def ready(self):
+        # Registers the profile section and the workspace link (orgs cannot import volunteers).
+        from . import profile  # noqa: F401
