@@ -36,8 +36,10 @@ api = NinjaAPI(
 
 def _register_routers():
     from orgs.api import router as orgs_router
+    from volunteers.api import router as volunteers_router
 
     api.add_router("/orgs", orgs_router)
+    api.add_router("/volunteers", volunteers_router)
 
 
 class Error(Schema):

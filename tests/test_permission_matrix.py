@@ -22,12 +22,12 @@ from tests.orgs.test_applications import attach_all, service_institution
 
 PERSONAS = [
     "anonymous", "applicant", "other_member", "officer_nanming", "officer_yunyan", "city_officer", "reviewer",
-    "volunteer", "merchant", "outsider",
+    "volunteer", "other_volunteer", "merchant", "other_merchant", "outsider",
 ]
 OFFICERS = {"officer_nanming", "officer_yunyan", "city_officer"}
 NAMESPACES = {
     "accounts", "orgs", "api-v1", "audit", "org_applications", "annual_reports", "evaluations", "campaigns",
-    "rating_review",
+    "rating_review", "volunteers",
 }
 TOP_LEVEL = {"home", "healthz", "sitemap"}
 
@@ -56,6 +56,16 @@ def admin(ok=200, scoped: set | None = None):
 NANMING_SIDE = {"applicant", "officer_nanming", "city_officer"}
 NANMING_OFFICERS = {"officer_nanming", "city_officer"}
 CITY = {"city_officer"}
+VOLUNTEERS = {"volunteer", "other_volunteer"}  # both registered; "volunteer" owns the records and vouchers
+
+
+def registered_only(ok=200, others=302):
+    """Volunteer-centre pages: registered volunteers get the page, other signed-in people the registration form."""
+    return {p: (ok if p in VOLUNTEERS else others) for p in PERSONAS} | {"anonymous": 302}
+
+
+def volunteer_api(ok=200):
+    return {p: (ok if p in VOLUNTEERS else 403) for p in PERSONAS} | {"anonymous": 401}
 
 # name → (kwargs builder key, method, expected statuses)
 MATRIX = {
@@ -132,6 +142,50 @@ MATRIX = {
     "rating_review:index_results": ("none", "get", admin()),
     "rating_review:inspect": ("rating", "get", admin(scoped=NANMING_OFFICERS)),
     "rating_review:act": ("rating", "get", admin(ok=302, scoped=NANMING_OFFICERS)),
+    "volunteers:activities": ("none", "get", everyone(200)),
+    "volunteers:activity": ("activity", "get", everyone(200)),
+    "volunteers:rewards": ("none", "get", everyone(200)),
+    "volunteers:rankings": ("none", "get", everyone(200)),
+    "volunteers:verify": ("cert_token", "get", everyone(200)),
+    "volunteers:register": ("none", "get", {**signed_in(200), **dict.fromkeys(VOLUNTEERS, 302)}),
+    "volunteers:centre": ("none", "get", registered_only()),
+    "volunteers:profile": ("none", "get", registered_only()),
+    "volunteers:my_code": ("none", "get", registered_only()),
+    "volunteers:records": ("none", "get", registered_only()),
+    "volunteers:statement": ("none", "get", registered_only()),
+    "volunteers:request_correction": ("record", "get", only({"volunteer"})),
+    "volunteers:issue_certificate": ("none", "get", signed_in(405)),
+    "volunteers:certificate_pdf": ("certificate_pk", "get", only({"volunteer"})),
+    "volunteers:voucher": ("voucher", "get", only({"volunteer"})),
+    "volunteers:cancel_voucher": ("voucher", "get", signed_in(405)),
+    "volunteers:sign_up": ("shift", "get", signed_in(405)),
+    "volunteers:cancel_signup": ("signup", "get", signed_in(405)),
+    "volunteers:shift_here": ("shift", "get", registered_only()),
+    "volunteers:redeem": ("reward", "get", signed_in(405)),
+    "volunteers:manage": ("none", "get", signed_in(200)),
+    "volunteers:activity_new": ("none", "get", only({"applicant", "other_member"} | OFFICERS)),
+    "volunteers:manage_activity": ("activity", "get", only(NANMING_SIDE)),
+    "volunteers:shift_new": ("activity", "get", only(NANMING_SIDE)),
+    "volunteers:cancel_activity": ("activity", "get", signed_in(405)),
+    "volunteers:approve_records": ("activity", "get", signed_in(405)),
+    "volunteers:roster": ("shift", "get", only(NANMING_SIDE)),
+    "volunteers:scan": ("none", "get", signed_in(200)),
+    "volunteers:attendance": ("signup", "get", signed_in(405)),
+    "volunteers:decide_record": ("record", "get", signed_in(405)),
+    "volunteers:decide_correction": ("correction", "get", signed_in(405)),
+    "volunteers:merchant": ("none", "get", only({"merchant", "other_merchant"})),
+    "volunteers:merchant_complete": ("none", "get", only({"merchant", "other_merchant"})),
+    "volunteers:reward_new": ("merchant_pk", "get", only({"merchant"})),
+    "volunteers:reward_edit": ("reward_edit", "get", only({"merchant"})),
+    "api-v1:list_volunteer_activities": ("none", "get", everyone(200)),
+    "api-v1:get_volunteer_activity": ("activity_id", "get", everyone(200)),
+    "api-v1:sign_up_shift": ("shift_id", "get", everyone(405)),
+    "api-v1:cancel_volunteer_signup": ("signup_id", "get", everyone(405)),
+    "api-v1:volunteer_me": ("none", "get", volunteer_api()),
+    "api-v1:volunteer_statement": ("none", "get", volunteer_api()),
+    "api-v1:volunteer_vouchers": ("none", "get", volunteer_api()),
+    "api-v1:list_volunteer_rewards": ("none", "get", everyone(200)),
+    "api-v1:redeem_reward": ("none", "get", everyone(405)),
 }
 
 
@@ -154,6 +208,29 @@ def test_every_portal_url_has_an_entry():
     assert not set(MATRIX) - portal_url_names(), "the matrix names URLs that no longer exist"
 
 
+def volunteer_world(people, organization):
+    """爱心银行 rows: an activity of the 南明区 organization with a shift, both volunteers registered (the first
+    with a sign-up, an approved record, a correction request, a voucher and a certificate), two merchants."""
+    from tests.volunteers.helpers import credit, make_activity, make_merchant, make_reward, make_shift, register
+    from volunteers import services as bank
+
+    activity = make_activity(people["applicant"], organization)
+    shift = make_shift(activity, people["applicant"])
+    me = register(people["volunteer"], real_name="孙志愿")
+    register(people["other_volunteer"], real_name="李志愿")
+    signup = bank.sign_up(shift, volunteer=me, acting_user=people["volunteer"])
+    record = credit(me, 20, organizer=people["applicant"], activity=activity)
+    correction = bank.request_correction(record, acting_user=people["volunteer"], new_minutes=record.minutes + 30,
+                                         reason="漏记")
+    merchant = make_merchant(people["merchant"])
+    make_merchant(people["other_merchant"], name="另一家爱心商家")
+    reward = make_reward(merchant, people["merchant"])
+    voucher = bank.redeem(reward, volunteer=me, acting_user=people["volunteer"], idempotency_key="matrix")
+    certificate = bank.issue_certificate(me, acting_user=people["volunteer"])
+    return {"activity": activity, "shift": shift, "signup": signup, "record": record, "correction": correction,
+            "merchant": merchant, "reward": reward, "voucher": voucher, "certificate": certificate}
+
+
 @pytest.fixture
 def world(db, nanming, yunyan, city, org_a, applicant, other_member):
     """One 南明区 application approved into an organization (with its certificate and a submitted annual report),
@@ -161,13 +238,15 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
     people = {
         "applicant": applicant, "other_member": other_member,
         "officer_nanming": UserFactory(), "officer_yunyan": UserFactory(), "city_officer": UserFactory(),
-        "reviewer": UserFactory(), "volunteer": UserFactory(), "merchant": UserFactory(), "outsider": UserFactory(),
+        "reviewer": UserFactory(), "volunteer": UserFactory(), "other_volunteer": UserFactory(),
+        "merchant": UserFactory(), "other_merchant": UserFactory(), "outsider": UserFactory(),
     }
     grant_role(people["officer_nanming"], Role.OFFICER, acting_user=None, region=nanming)
     grant_role(people["officer_yunyan"], Role.OFFICER, acting_user=None, region=yunyan)
     grant_role(people["city_officer"], Role.OFFICER, acting_user=None, region=city)
     for role in ("reviewer", "volunteer", "merchant"):
         grant_role(people[role], role, acting_user=None)
+    grant_role(people["other_merchant"], Role.MERCHANT, acting_user=None)
     application = service_institution(applicant, nanming)
     attach_all(application, applicant)
     services.submit(application, acting_user=applicant)
@@ -194,6 +273,7 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
     grading = grading_campaign(people["city_officer"], city)
     result = Result.objects.create(campaign=grading, organization=organization, org_kind=organization.kind)
     review = ReviewRequest.objects.create(result=result, requested_by=applicant, reason="请复核")
+    bank = volunteer_world(people, organization)
     kwargs = {
         "none": {},
         "reset": {"uidb64": "MQ", "token": "set-password"},
@@ -219,19 +299,46 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
         "result": {"result_pk": result.pk},
         "review": {"pk": review.pk},
         "rating": {"pk": rating.pk},
+        "activity": {"pk": bank["activity"].pk},
+        "activity_id": {"activity_id": bank["activity"].pk},
+        "shift": {"pk": bank["shift"].pk},
+        "shift_id": {"shift_id": bank["shift"].pk},
+        "signup": {"pk": bank["signup"].pk},
+        "signup_id": {"signup_id": bank["signup"].pk},
+        "record": {"pk": bank["record"].pk},
+        "correction": {"pk": bank["correction"].pk},
+        "voucher": {"pk": bank["voucher"].pk},
+        "reward": {"pk": bank["reward"].pk},
+        "certificate_pk": {"pk": bank["certificate"].pk},
+        "cert_token": {"token": bank["certificate"].token},
+        "merchant_pk": {"merchant_pk": bank["merchant"].pk},
+        "reward_edit": {"merchant_pk": bank["merchant"].pk, "pk": bank["reward"].pk},
     }
     return people, kwargs
 
 
-@pytest.mark.parametrize("name", sorted(MATRIX))
-def test_url_answers_each_persona_as_expected(client, world, name):
+def _group(name: str) -> str:
+    return name.split(":")[0] if ":" in name else "top-level"
+
+
+GROUPS = sorted({_group(name) for name in MATRIX})
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_urls_answer_each_persona_as_expected(client, world, group):
+    """One world per URL namespace (building it is the slow part); every URL of the namespace against every
+    persona, all mismatches reported together."""
     people, kwargs = world
-    builder, method, expected = MATRIX[name]
-    url = reverse(name, kwargs=kwargs[builder])
-    got = {}
-    for persona in PERSONAS:
-        client.logout()
-        if persona != "anonymous":
-            client.force_login(people[persona])
-        got[persona] = getattr(client, method)(url).status_code
-    assert got == expected, f"{name} {url}"
+    mismatches = {}
+    for name in sorted(n for n in MATRIX if _group(n) == group):
+        builder, method, expected = MATRIX[name]
+        url = reverse(name, kwargs=kwargs[builder])
+        got = {}
+        for persona in PERSONAS:
+            client.logout()
+            if persona != "anonymous":
+                client.force_login(people[persona])
+            got[persona] = getattr(client, method)(url).status_code
+        if got != expected:
+            mismatches[f"{name} {url}"] = {p: (got[p], expected[p]) for p in PERSONAS if got[p] != expected[p]}
+    assert not mismatches, f"(got, expected) per persona: {mismatches}"
