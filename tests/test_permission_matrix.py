@@ -27,7 +27,8 @@ PERSONAS = [
 OFFICERS = {"officer_nanming", "officer_yunyan", "city_officer"}
 NAMESPACES = {
     "accounts", "orgs", "api-v1", "audit", "org_applications", "annual_reports", "evaluations", "campaigns",
-    "rating_review", "volunteers",
+    "rating_review", "volunteers", "volunteer_admin", "volunteer_merchants", "volunteer_awards",
+    "volunteer_categories",
 }
 TOP_LEVEL = {"home", "healthz", "sitemap"}
 
@@ -177,6 +178,21 @@ MATRIX = {
     "volunteers:merchant_complete": ("none", "get", only({"merchant", "other_merchant"})),
     "volunteers:reward_new": ("merchant_pk", "get", only({"merchant"})),
     "volunteers:reward_edit": ("reward_edit", "get", only({"merchant"})),
+    "volunteer_admin:index": ("none", "get", admin()),
+    "volunteer_admin:index_results": ("none", "get", admin()),
+    "volunteer_admin:inspect": ("volunteer_pk", "get", admin(scoped=NANMING_OFFICERS)),
+    "volunteer_merchants:index": ("none", "get", admin()),
+    "volunteer_merchants:index_results": ("none", "get", admin()),
+    "volunteer_merchants:add": ("none", "get", admin()),
+    "volunteer_merchants:inspect": ("merchant_obj", "get", admin(scoped=NANMING_OFFICERS)),
+    "volunteer_merchants:edit": ("merchant_obj", "get", admin(scoped=NANMING_OFFICERS)),
+    "volunteer_awards:index": ("none", "get", admin()),
+    "volunteer_awards:index_results": ("none", "get", admin()),
+    "volunteer_awards:add": ("none", "get", admin()),
+    "volunteer_categories:index": ("none", "get", admin()),
+    "volunteer_categories:index_results": ("none", "get", admin()),
+    "volunteer_categories:add": ("none", "get", admin(ok=302)),  # only a superuser sets points rules
+    "volunteer_categories:edit": ("category", "get", admin(ok=302)),
     "api-v1:list_volunteer_activities": ("none", "get", everyone(200)),
     "api-v1:get_volunteer_activity": ("activity_id", "get", everyone(200)),
     "api-v1:sign_up_shift": ("shift_id", "get", everyone(405)),
@@ -211,7 +227,14 @@ def test_every_portal_url_has_an_entry():
 def volunteer_world(people, organization):
     """爱心银行 rows: an activity of the 南明区 organization with a shift, both volunteers registered (the first
     with a sign-up, an approved record, a correction request, a voucher and a certificate), two merchants."""
-    from tests.volunteers.helpers import credit, make_activity, make_merchant, make_reward, make_shift, register
+    from tests.volunteers.helpers import (
+        credit,
+        make_activity,
+        make_merchant,
+        make_reward,
+        make_shift,
+        register,
+    )
     from volunteers import services as bank
 
     activity = make_activity(people["applicant"], organization)
@@ -227,7 +250,7 @@ def volunteer_world(people, organization):
     reward = make_reward(merchant, people["merchant"])
     voucher = bank.redeem(reward, volunteer=me, acting_user=people["volunteer"], idempotency_key="matrix")
     certificate = bank.issue_certificate(me, acting_user=people["volunteer"])
-    return {"activity": activity, "shift": shift, "signup": signup, "record": record, "correction": correction,
+    return {"volunteer": me, "activity": activity, "shift": shift, "signup": signup, "record": record, "correction": correction,
             "merchant": merchant, "reward": reward, "voucher": voucher, "certificate": certificate}
 
 
@@ -312,6 +335,9 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
         "certificate_pk": {"pk": bank["certificate"].pk},
         "cert_token": {"token": bank["certificate"].token},
         "merchant_pk": {"merchant_pk": bank["merchant"].pk},
+        "merchant_obj": {"pk": bank["merchant"].pk},
+        "volunteer_pk": {"pk": bank["volunteer"].pk},
+        "category": {"pk": bank["activity"].category_id},
         "reward_edit": {"merchant_pk": bank["merchant"].pk, "pk": bank["reward"].pk},
     }
     return people, kwargs

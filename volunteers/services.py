@@ -484,6 +484,8 @@ def request_correction(record: ServiceRecord, *, acting_user, new_minutes: int, 
         raise AttendanceError("只有已确认的记录可以申请更正。")
     if record.corrections.filter(status=Correction.Status.REQUESTED).exists():
         raise AttendanceError("该记录已有待处理的更正申请。")
+    if new_minutes < 1:
+        raise AttendanceError("更正后的服务时长至少为 1 分钟。", field="new_minutes")
     if new_minutes == record.minutes:
         raise AttendanceError("更正后的时长与现有时长相同。", field="new_minutes")
     if not reason.strip():
@@ -561,6 +563,8 @@ def correct_record(record: ServiceRecord, *, acting_user, new_minutes: int, reas
         raise PermissionDenied("只有活动组织者可以更正服务记录。")
     if record.status != ServiceRecord.Status.APPROVED:
         raise AttendanceError("只有已确认的记录需要更正；待审核的记录请直接审核。")
+    if new_minutes < 1:
+        raise AttendanceError("更正后的服务时长至少为 1 分钟。", field="new_minutes")
     if new_minutes == record.minutes:
         raise AttendanceError("更正后的时长与现有时长相同。", field="new_minutes")
     if not reason.strip():
@@ -686,22 +690,28 @@ def cancel_voucher(voucher: Voucher, *, acting_user, reason: str = "") -> Vouche
     return _close_voucher(voucher, Voucher.Status.CANCELLED, actor=acting_user, reason=reason or "志愿者取消")
 
 
-@transaction.atomic
 def complete_voucher(code: str, *, acting_user) -> Voucher:
-    """核销: a merchant's member scans or types the code; only the merchant's own vouchers are found."""
+    """核销: a merchant's member scans or types the code; only the merchant's own vouchers are found.
+
+    A voucher past its date is expired (points and stock returned) and the refusal raised after that
+    transaction commits, so the return is not rolled back with the error."""
     code = (code or "").strip().upper().replace(" ", "")
     voucher = Voucher.objects.filter(code=code, reward__merchant__members=acting_user).values_list("pk", flat=True).first()
     if voucher is None:
         raise RedemptionRefused("未找到该兑换码，请核对后重新输入（只能核销本商家的兑换券）。", field="code")
-    voucher = _lock_voucher(voucher)
-    if voucher.status != Voucher.Status.ISSUED:
-        raise RedemptionRefused(f"该兑换券{voucher.get_status_display()}，不能核销。", field="code")
-    if voucher.expires_at <= timezone.now():
-        _close_voucher(voucher, Voucher.Status.EXPIRED, actor=None, reason="核销时已过有效期")
+    with transaction.atomic():
+        voucher = _lock_voucher(voucher)
+        if voucher.status != Voucher.Status.ISSUED:
+            raise RedemptionRefused(f"该兑换券{voucher.get_status_display()}，不能核销。", field="code")
+        expired = voucher.expires_at <= timezone.now()
+        if expired:
+            _close_voucher(voucher, Voucher.Status.EXPIRED, actor=None, reason="核销时已过有效期")
+        else:
+            move(voucher, Voucher.Status.REDEEMED, transitions=Voucher.TRANSITIONS, history=VoucherStatusChange,
+                 history_fk="voucher", actor=acting_user, action_prefix="volunteers.voucher",
+                 extra_fields={"redeemed_at": timezone.now(), "redeemed_by": acting_user})
+    if expired:
         raise RedemptionRefused("该兑换券已过有效期，积分已退回志愿者。", field="code")
-    move(voucher, Voucher.Status.REDEEMED, transitions=Voucher.TRANSITIONS, history=VoucherStatusChange,
-         history_fk="voucher", actor=acting_user, action_prefix="volunteers.voucher",
-         extra_fields={"redeemed_at": timezone.now(), "redeemed_by": acting_user})
     return voucher
 
 
@@ -729,7 +739,7 @@ def expiry_months() -> int | None:
     return getattr(settings, "PORTAL_POINTS_EXPIRE_MONTHS", None)
 
 
-@task(queue_name="background")
+@task(backend="background")
 def expire_points_task(as_of: str | None = None) -> int:
     return expire_points(as_of=datetime.date.fromisoformat(as_of) if as_of else None)
 

@@ -13,7 +13,17 @@ from tests.factories import UserFactory
 from volunteers import services
 from volunteers.models import ServiceRecord, SignUp, Voucher
 
-from .helpers import balance, credit, id_number, make_activity, make_merchant, make_reward, make_shift, move_shift, register
+from .helpers import (
+    balance,
+    credit,
+    id_number,
+    make_activity,
+    make_merchant,
+    make_reward,
+    make_shift,
+    move_shift,
+    register,
+)
 
 pytestmark = pytest.mark.django_db
 
