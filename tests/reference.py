@@ -26,7 +26,7 @@ def ensure_reference_data() -> None:
 
     from volunteers.ledger import install_triggers
 
-    ledger_migration.forwards(apps, type("Editor", (), {"connection": connection, "execute": _execute})())
+    ledger_migration.forwards(apps, type("Editor", (), {"connection": connection, "execute": staticmethod(_execute)})())
     install_triggers()
 
 

@@ -26,6 +26,11 @@ def _code(length: int = 10) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
+def _token() -> str:
+    """32 URL-safe characters for a certificate's verification link."""
+    return secrets.token_urlsafe(24)
+
+
 class ServiceCategory(models.Model):
     """A kind of volunteer service with its points rule (points per verified hour).
 
@@ -570,7 +575,7 @@ class Certificate(models.Model):
     records = models.JSONField(_("记录"), default=list)
     total_minutes = models.PositiveIntegerField(_("累计时长（分钟）"))
     record_count = models.PositiveIntegerField(_("记录条数"))
-    token = models.CharField(max_length=32, unique=True, default=secrets.token_urlsafe, editable=False)
+    token = models.CharField(max_length=32, unique=True, default=_token, editable=False)
     issued_at = models.DateTimeField(_("出具时间"), default=timezone.now)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("出具人"))
 

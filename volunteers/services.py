@@ -26,6 +26,7 @@ from core.permissions import can_administer_region
 from core.sequences import next_value
 from core.services import grant_role
 from core.workflow import move
+from orgs.codes import id_number_problem
 
 from . import ledger
 from .exceptions import (
@@ -80,6 +81,9 @@ def register_volunteer(user, *, real_name: str, id_number: str, phone: str, regi
     if Volunteer.objects.filter(user=user).exists():
         raise VolunteerError("您已注册为志愿者。")
     id_number = (id_number or "").strip().upper()
+    problem = id_number_problem(id_number)
+    if problem:
+        raise VolunteerError(str(problem), field="id_number")
     try:
         with transaction.atomic():  # savepoint: the unique index decides between two registrations with one ID
             volunteer = Volunteer.objects.create(
@@ -773,13 +777,16 @@ def expire_points(*, as_of: datetime.date | None = None, months: int | None = No
         amount = earned - spent.get(account_pk, 0)
         if amount <= 0:
             continue
+        ref = f"{account_pk}:{cutoff:%Y-%m-%d}"
+        if Transfer.objects.filter(source=Transfer.Source.EXPIRY, source_ref=ref).exists():
+            continue  # this cutoff's expiry already ran for the account
         with transaction.atomic():
             account = Account.objects.get(pk=account_pk)
             amount = min(amount, account.balance)
             if amount <= 0:
                 continue
             row = ledger.transfer(debit=account, credit=expiry, amount=amount, source=Transfer.Source.EXPIRY,
-                                  source_ref=f"{account_pk}:{cutoff:%Y-%m-%d}", memo=f"{cutoff:%Y-%m-%d} 前获得的积分过期")
+                                  source_ref=ref, memo=f"{cutoff:%Y-%m-%d} 前获得的积分过期")
             moved += row.amount
     return moved
 
