@@ -26,6 +26,12 @@ def _code(length: int = 10) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
+def hours_of(minutes: int):
+    """Minutes as hours for people: 2 rather than 2.0, 1.5, 1.33."""
+    hours = round(minutes / 60, 2)
+    return int(hours) if hours == int(hours) else hours
+
+
 def _token() -> str:
     """32 URL-safe characters for a certificate's verification link."""
     return secrets.token_urlsafe(24)
@@ -284,7 +290,7 @@ class ServiceRecord(models.Model):
 
     @property
     def hours(self):
-        return round(self.minutes / 60, 2)
+        return hours_of(self.minutes)
 
 
 class Correction(models.Model):
@@ -589,4 +595,4 @@ class Certificate(models.Model):
 
     @property
     def total_hours(self):
-        return round(self.total_minutes / 60, 2)
+        return hours_of(self.total_minutes)

@@ -6,7 +6,7 @@ import datetime
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
-from .models import Activity, Award, ServiceRecord, Shift, Volunteer
+from .models import Activity, Award, ServiceRecord, Shift, Volunteer, hours_of
 
 
 def public_activities(*, q="", district=None, field=None, date=None, open_only=False):
@@ -67,5 +67,5 @@ def ranking(*, year: int, month: int | None = None, district=None, by: str = "ho
     for position, row in enumerate(rows, start=1):
         volunteer = volunteers[row["volunteer"]]
         row.update(position=position, name=volunteer.public_name,
-                   hours=round(row["minutes_total"] / 60, 1), awarded=volunteer.pk in awards)
+                   hours=hours_of(row["minutes_total"]), awarded=volunteer.pk in awards)
     return rows

@@ -40,7 +40,7 @@ from .forms import (
     VolunteerRegistrationForm,
     VoucherCodeForm,
 )
-from .models import Activity, Certificate, Correction, Reward, ServiceRecord, Shift, SignUp, Voucher
+from .models import Activity, Certificate, Correction, Reward, ServiceRecord, Shift, SignUp, Voucher, hours_of
 from .permissions import (
     managed_activities,
     managed_corrections,
@@ -172,7 +172,7 @@ def centre(request):
     )
     return render(request, "volunteers/centre.html", {
         "volunteer": volunteer, "balance": services.volunteer_balance(volunteer), "upcoming": upcoming,
-        "records": records[:10], "hours": round((totals["minutes"] or 0) / 60, 1), "record_count": totals["count"],
+        "records": records[:10], "hours": hours_of(totals["minutes"] or 0), "record_count": totals["count"],
         "pending": records.filter(status=ServiceRecord.Status.PENDING).count(),
         "vouchers": volunteer.vouchers.select_related("reward__merchant").order_by("-created_at")[:10],
         "certificates": volunteer.certificates.order_by("-issued_at")[:10],
