@@ -38,10 +38,20 @@ SUBDISTRICTS = {
 }
 # How much each --scale builds. Each domain adds its own counts here as it lands.
 SCALES = {
-    "demo": {"organizations": 600, "raters": 150, "ratings": 18_000},
-    "city": {"organizations": 5_000, "raters": 5_000, "ratings": 200_000},
-    "province": {"organizations": 50_000, "raters": 50_000, "ratings": 2_000_000},
+    "demo": {
+        "organizations": 600, "raters": 150, "ratings": 18_000,
+        "volunteers": 3_000, "activities": 300, "records": 30_000, "merchants": 12, "vouchers": 3_000,
+    },
+    "city": {
+        "organizations": 5_000, "raters": 5_000, "ratings": 200_000,
+        "volunteers": 100_000, "activities": 2_000, "records": 1_000_000, "merchants": 40, "vouchers": 100_000,
+    },
+    "province": {
+        "organizations": 50_000, "raters": 50_000, "ratings": 2_000_000,
+        "volunteers": 1_000_000, "activities": 20_000, "records": 10_000_000, "merchants": 400, "vouchers": 1_000_000,
+    },
 }
+VOLUNTEER_SCALE_KEYS = ("volunteers", "activities", "records", "merchants", "vouchers")
 COMMITTEE_STEMS = ["阳光", "和平", "幸福", "春晖", "新华", "金桥", "康宁", "友谊", "文昌", "民生", "繁华", "丰乐"]
 
 
@@ -94,6 +104,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed, if_empty, no_progress, scale="demo", **options):
         self.scale = SCALES[scale]
+        self.progress = not no_progress
         if getattr(settings, "PORTAL_ENV", "") == "production":
             raise CommandError("seed_demo 不能在生产环境运行（settings: production）。")
         if if_empty and User.objects.exists():
@@ -107,6 +118,7 @@ class Command(BaseCommand):
                 ("社会组织名录", self.seed_registry),
                 ("登记备案申请", self.seed_applications),
                 ("五比五看与等级评估", self.seed_evaluations),
+                ("爱心银行", self.seed_volunteers),
                 ("门户页面", self.seed_pages),
             ]
             for label, step in tqdm(steps, desc="seed_demo", unit="步", disable=no_progress):
@@ -190,6 +202,13 @@ class Command(BaseCommand):
         from evaluations import demo
 
         demo.build(random.Random(rng.random()), raters=self.scale["raters"], ratings=self.scale["ratings"])  # nosec B311
+
+    def seed_volunteers(self, rng: random.Random):
+        from volunteers import demo
+
+        # 3,000 volunteers and 30,000 service records at demo scale, a million records for a city; skipped once seeded.
+        counts = {key: self.scale[key] for key in VOLUNTEER_SCALE_KEYS}
+        demo.build(random.Random(rng.random()), **counts, progress=self.progress)  # reproducible demo data  # nosec B311
 
     def seed_pages(self, rng: random.Random):
         home = HomePage.objects.first()
