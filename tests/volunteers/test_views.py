@@ -62,7 +62,8 @@ def full_shift_user(shift):
 
 def test_registration_with_a_wrong_check_digit_shows_a_chinese_error_and_keeps_the_input(client, outsider, nanming):
     client.force_login(outsider)
-    bad = id_number()[:-1] + ("0" if id_number()[-1] != "0" else "1")
+    good = id_number()
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
     response = client.post(reverse("volunteers:register"), {
         "real_name": "郑公众", "id_number": bad, "phone": outsider.phone, "region": nanming.pk, "agree": "on",
     })
