@@ -1,51 +1,13 @@
 """Ratings under real concurrency: threads, each on its own connection, on the file SQLite database or PostgreSQL."""
 
-import queue
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
 
 from evaluations import services
 from evaluations.models import Rating
 from tests.evaluations.helpers import public_campaign, values, verified_user
-from tests.orgs.test_concurrency import run_in_threads
+from tests.threads import run_in_threads, run_with_workers
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WORKERS = 40  # PostgreSQL's default allows 100 connections; 40 threads carry the 200 submissions at once
-
-
-def run_with_workers(jobs, workers=WORKERS):
-    """Run the jobs on ``workers`` threads that start together and each take the next job as they finish one."""
-    pending = queue.Queue()
-    for index, job in enumerate(jobs):
-        pending.put((index, job))
-    results = [None] * len(jobs)
-    barrier = threading.Barrier(workers)
-
-    def worker():
-        barrier.wait()
-        try:
-            while True:
-                try:
-                    index, job = pending.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    results[index] = job()
-                except Exception as exc:  # noqa: BLE001 - the test inspects what each job raised
-                    results[index] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_two_hundred_people_rating_one_organization_at_once_leave_two_hundred_ratings(city_officer, city, org_a):
@@ -55,7 +17,7 @@ def test_two_hundred_people_rating_one_organization_at_once_leave_two_hundred_ra
     results = run_with_workers([
         (lambda person=person: services.submit_rating(campaign, org_a, acting_user=person, values=given))
         for person in people
-    ])
+    ], workers=40)  # 40 threads carry the 200 submissions, on either database
     assert all(isinstance(r, Rating) for r in results), [r for r in results if not isinstance(r, Rating)][:3]
     assert Rating.objects.filter(campaign=campaign, organization=org_a).count() == 200
 

@@ -1,9 +1,7 @@
 """Real threads, each on its own database connection, against the file SQLite database or PostgreSQL."""
 
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
 
 from core.exceptions import InvalidTransition
 from orgs import applications as services
@@ -11,31 +9,9 @@ from orgs.codes import make_credit_code
 from orgs.models import Application, Certificate
 from tests.factories import UserFactory
 from tests.orgs.test_applications import attach_all, service_institution
+from tests.threads import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_in_threads(*jobs):
-    """Start every job at once (a barrier), wait for all, return what each returned or raised."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def runner(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread raised
-            results[index] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def reviewing_application(officer, region, name):

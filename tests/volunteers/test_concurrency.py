@@ -8,15 +8,13 @@ meant to get; "database is locked", a deadlock or an IntegrityError fails the te
 """
 
 import datetime
-import queue
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from core.exceptions import InvalidTransition
 from tests.factories import UserFactory
+from tests.threads import run_with_workers
 from tests.volunteers.helpers import (
     balance,
     credit,
@@ -32,44 +30,6 @@ from volunteers.exceptions import InsufficientPoints, RedemptionRefused
 from volunteers.models import Reward, ServiceRecord, Shift, SignUp, Transfer, Voucher
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-POSTGRES_WORKERS = 40
-
-
-def run_with_workers(jobs):
-    """Run every job on its own thread (SQLite) or on at most 40 threads (PostgreSQL), all starting together;
-    return what each job returned or raised, in the order given."""
-    workers = len(jobs) if connection.vendor != "postgresql" else min(len(jobs), POSTGRES_WORKERS)
-    pending = queue.Queue()
-    for index, job in enumerate(jobs):
-        pending.put((index, job))
-    results = [None] * len(jobs)
-    barrier = threading.Barrier(workers)
-
-    def worker():
-        try:
-            barrier.wait()
-            while True:
-                try:
-                    index, job = pending.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    results[index] = job()
-                except Exception as exc:  # noqa: BLE001 - the test inspects what each job raised
-                    results[index] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker thread hung"
-    return results
-
 
 def unexpected(results, *allowed):
     """What a job raised that it may not: anything but the given domain errors."""
