@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from core.permissions import can_administer_region, jurisdiction_q, member_q
 
-from .models import Activity, Correction, Merchant, Reward, ServiceRecord, SignUp, Volunteer, Voucher
+from .models import Activity, Award, Correction, Merchant, Reward, ServiceRecord, SignUp, Volunteer, Voucher
 
 
 def volunteer_of(user) -> Volunteer | None:
@@ -96,6 +96,11 @@ def merchant_vouchers(user) -> QuerySet:
 
 def merchants_for_officer(user) -> QuerySet:
     queryset = Merchant.objects.select_related("region")
+    return queryset if user.is_superuser else queryset.filter(jurisdiction_q(user, "region"))
+
+
+def awards_for_officer(user) -> QuerySet:
+    queryset = Award.objects.select_related("volunteer", "region", "conferred_by")
     return queryset if user.is_superuser else queryset.filter(jurisdiction_q(user, "region"))
 
 

@@ -4,6 +4,7 @@ audited) and 好市民 awards. Scoped to the officer's jurisdiction (404 outside
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -14,52 +15,22 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import CreateView, EditView, IndexView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from core import audit
-from core.admin_policies import OfficerViewPolicy
+from core.admin_policies import ByRolePolicy, OfficerViewPolicy, is_officer
 from core.exceptions import DomainError
-from core.models import Role
-from core.permissions import can_administer_region, jurisdiction_q
+from core.permissions import can_administer_region
 
 from . import services
 from .admin_forms import AwardForm, MerchantForm, MerchantMemberForm
 from .exceptions import PermissionDenied
 from .models import Account, Award, Merchant, ServiceCategory, ServiceRecord, Transfer, Volunteer
 from .pdf import format_hours
-from .permissions import merchants_for_officer, volunteers_for_officer
+from .permissions import awards_for_officer, merchants_for_officer, volunteers_for_officer
 
 # Views a viewset keeps: never delete, copy, history or usage (changes go through services and the audit log).
 LISTING = {"index", "index_results"}
-
-
-def is_officer(user) -> bool:
-    return user.is_active and (user.is_superuser or user.has_role(Role.OFFICER))
-
-
-class ByRolePolicy(ModelPermissionPolicy):
-    """A policy by role rather than Django model permission: ``actions`` maps each allowed action to who may do
-    it ("officer" or "superuser"); anything else (delete in particular) is refused."""
-
-    actions: dict[str, str] = {}
-
-    def user_has_permission(self, user, action):
-        who = self.actions.get(action)
-        if who == "superuser":
-            return user.is_active and user.is_superuser
-        if who == "officer":
-            return is_officer(user)
-        return False
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action)
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return any(self.user_has_permission_for_instance(user, a, instance) for a in actions)
 
 
 class CategoryPolicy(ByRolePolicy):
@@ -88,11 +59,6 @@ class AwardPolicy(ByRolePolicy):
     actions = {"view": "officer", "add": "officer"}
 
 
-def awards_for_officer(user):
-    queryset = Award.objects.select_related("volunteer", "region", "conferred_by")
-    return queryset if user.is_superuser else queryset.filter(jurisdiction_q(user, "region"))
-
-
 def _routes(viewset, names, extra=()):
     return [p for p in ModelViewSet.get_urlpatterns(viewset) if p.name in names] + list(extra)
 
@@ -105,10 +71,33 @@ def _no_extra_pages(viewset, kwargs, **more):
 
 
 # --- 志愿服务类别 -----------------------------------------------------------------------------------------
+class AuditedCategorySave:
+    """A points rule and its audit row are saved together (activities keep the rate they copied)."""
+
+    audit_action = ""
+
+    @transaction.atomic
+    def save_instance(self):
+        category = super().save_instance()
+        audit.record(f"volunteers.category.{self.audit_action}", actor=self.request.user, obj=category,
+                     after={"name": category.name, "points_per_hour": category.points_per_hour})
+        return category
+
+
+class CategoryCreateView(AuditedCategorySave, CreateView):
+    audit_action = "create"
+
+
+class CategoryEditView(AuditedCategorySave, EditView):
+    audit_action = "edit"
+
+
 class CategoryViewSet(ModelViewSet):
     model = ServiceCategory
     icon = "tag"
     menu_label = _("志愿服务类别")
+    add_view_class = CategoryCreateView
+    edit_view_class = CategoryEditView
     copy_view_enabled = False
     inspect_view_enabled = False
     # The name links to the edit form for a superuser and is plain text for officers (they may only look).
@@ -132,6 +121,7 @@ class MerchantIndexView(IndexView):
 
 
 class MerchantCreateView(CreateView):
+    @transaction.atomic  # the merchant and its audit row together
     def save_instance(self):
         merchant = super().save_instance()
         audit.record("volunteers.merchant.create", actor=self.request.user, obj=merchant, region=merchant.region,
@@ -143,6 +133,7 @@ class MerchantEditView(EditView):
     def get_queryset(self):
         return merchants_for_officer(self.request.user)
 
+    @transaction.atomic  # the change and its audit row together
     def save_instance(self):
         merchant = super().save_instance()
         audit.record("volunteers.merchant.edit", actor=self.request.user, obj=merchant, region=merchant.region,

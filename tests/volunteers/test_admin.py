@@ -176,6 +176,8 @@ def test_officers_see_the_points_rules_and_only_a_superuser_changes_them(client,
     assert response.status_code == 302
     category.refresh_from_db()
     assert category.points_per_hour == 2
+    entry = AuditEntry.objects.get(action="volunteers.category.edit")
+    assert entry.after["points_per_hour"] == 2 and entry.actor == admin_user
 
 
 def test_people_without_the_officer_role_cannot_open_the_admin_pages(client, volunteer, merchant, outsider, nanming):
