@@ -121,6 +121,18 @@ class TransferOut(Schema):
     amount: int
     memo: str
 
+    @staticmethod
+    def resolve_at(obj):
+        return obj.created_at
+
+    @staticmethod
+    def resolve_source_label(obj):
+        return str(obj.get_source_display())
+
+    @staticmethod
+    def resolve_amount(obj):
+        return obj.change
+
 
 class RewardOut(Schema):
     id: int
@@ -215,13 +227,7 @@ def volunteer_me(request):
 @paginate(PageNumberPagination, page_size=50)
 def volunteer_statement(request):
     """Every transfer into (positive ``amount``) or out of (negative) the volunteer's account, newest first."""
-    volunteer = _volunteer(request)
-    account = volunteer.account
-    return [
-        TransferOut(id=t.pk, at=t.created_at, source=t.source, source_label=str(t.get_source_display()),
-                    amount=t.amount if t.credit_id == account.pk else -t.amount, memo=t.memo)
-        for t in services.statement(volunteer)
-    ]
+    return services.statement(_volunteer(request))
 
 
 @router.get("/me/vouchers", response={200: list[VoucherOut], 401: Error, 403: Error}, summary="我的兑换券",

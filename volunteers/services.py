@@ -14,10 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Case, F, Q, Sum, When
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks import task
 
 from core import audit, notify
 from core.exceptions import InvalidTransition
@@ -719,11 +718,6 @@ def complete_voucher(code: str, *, acting_user) -> Voucher:
     return voucher
 
 
-@task(queue_name="default")
-def expire_vouchers_task() -> int:
-    return expire_vouchers()
-
-
 def expire_vouchers(now=None) -> int:
     """Expire every issued voucher past its date, returning points and stock; safe to run again (each voucher
     is locked and re-checked, and its return transfer is keyed on the voucher)."""
@@ -743,17 +737,12 @@ def expiry_months() -> int | None:
     return getattr(settings, "PORTAL_POINTS_EXPIRE_MONTHS", None)
 
 
-@task(backend="background")
-def expire_points_task(as_of: str | None = None) -> int:
-    return expire_points(as_of=datetime.date.fromisoformat(as_of) if as_of else None)
-
-
 def expire_points(*, as_of: datetime.date | None = None, months: int | None = None) -> int:
     """Move points earned before the cutoff and not spent since to the expiry account; hours stay.
 
     Spending uses the oldest points first, so what expires is what was earned before the cutoff minus
     everything that has left the account since it opened. Each account's expiry for a cutoff date is keyed on
-    the account and the date, so running the task twice for one day moves nothing more. Returns points moved.
+    the account and the date, so running it twice for one day moves nothing more. Returns points moved.
     """
     months = months or expiry_months()
     if not months:
@@ -815,11 +804,6 @@ def confer_award(*, acting_user, volunteer: Volunteer, year: int, region, title:
 
 
 # --- certificates -----------------------------------------------------------------------------------------
-def platform_issuer() -> dict:
-    """Who issues a certificate covering all of a volunteer's records: the 爱心银行 platform (settings)."""
-    return settings.PORTAL_VOLUNTEER_CERTIFICATE_ISSUER
-
-
 @transaction.atomic
 def issue_certificate(volunteer: Volunteer, *, acting_user, organization=None) -> Certificate:
     """Issue a free 志愿服务证明 of the volunteer's approved records — all of them from the platform (the volunteer
@@ -830,7 +814,7 @@ def issue_certificate(volunteer: Volunteer, *, acting_user, organization=None) -
     if organization is None:
         if volunteer.user_id != acting_user.pk and not can_administer_region(acting_user, volunteer.region):
             raise PermissionDenied("只能为本人申请志愿服务证明。")
-        issuer = platform_issuer()
+        issuer = settings.PORTAL_VOLUNTEER_CERTIFICATE_ISSUER  # the 爱心银行 platform
         name, head, contact = issuer["name"], issuer["head"], issuer["contact"]
         handler = issuer["handler"] if volunteer.user_id == acting_user.pk else (acting_user.name or str(acting_user))
     else:
@@ -876,6 +860,11 @@ def volunteer_balance(volunteer: Volunteer) -> int:
 
 
 def statement(volunteer: Volunteer):
-    """Every transfer into or out of the volunteer's account, newest first."""
+    """Every transfer into or out of the volunteer's account, newest first, with ``change``: the amount signed
+    from the volunteer's side (+ in, − out), computed in SQL so the statement paginates in the database."""
     account = ledger.account_for(volunteer)
-    return Transfer.objects.filter(Q(debit=account) | Q(credit=account)).order_by("-created_at", "-pk")
+    return (
+        Transfer.objects.filter(Q(debit=account) | Q(credit=account))
+        .annotate(change=Case(When(credit=account, then=F("amount")), default=-F("amount")))
+        .order_by("-created_at", "-pk")
+    )

@@ -5,6 +5,7 @@ centre (register, sign up, check in, statement, vouchers, corrections, certifica
 Thin: forms validate, services change state, permissions scope; another person's object answers 404.
 """
 
+import datetime
 import uuid
 
 from django.contrib import messages
@@ -83,7 +84,7 @@ def activities(request):
 
 def activity(request, pk: int):
     activity = get_object_or_404(Activity.objects.select_related("organization", "region", "category", "service_field"), pk=pk)
-    shifts = list(activity.shifts.filter(ends_at__gt=timezone.now() - timezone.timedelta(days=30)).order_by("starts_at"))
+    shifts = list(activity.shifts.filter(ends_at__gt=timezone.now() - datetime.timedelta(days=30)).order_by("starts_at"))
     volunteer = volunteer_of(request.user)
     mine = {}
     if volunteer is not None:
@@ -227,11 +228,8 @@ def statement(request):
     volunteer = volunteer_of(request.user)
     if volunteer is None:
         return redirect("volunteers:register")
-    account = volunteer.account
     page = Paginator(services.statement(volunteer), 30).get_page(request.GET.get("page"))
-    for row in page.object_list:
-        row.incoming = row.credit_id == account.pk
-    return render(request, "volunteers/statement.html", {"page_obj": page, "balance": account.balance})
+    return render(request, "volunteers/statement.html", {"page_obj": page, "balance": volunteer.account.balance})
 
 
 @login_required

@@ -165,6 +165,8 @@ def test_a_volunteer_redeems_and_the_merchant_completes_the_voucher(client, regi
     assert response.url == reverse("volunteers:voucher", args=[voucher.pk])
     client.post(reverse("volunteers:redeem", args=[reward.pk]), {"idempotency_key": "k1"})  # a double click
     assert Voucher.objects.filter(volunteer=registered).count() == 1 and balance(registered) == 2
+    statement = client.get(reverse("volunteers:statement")).text
+    assert "+12" in statement and "−10" in statement
     client.force_login(merchant)
     assert voucher.code in client.get(reverse("volunteers:merchant")).text
     client.post(reverse("volunteers:merchant_complete"), {"code": voucher.code.lower()})
