@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from core.models import Region, Role, RoleAssignment, Sequence, User
 from core.services import grant_role
-from orgs.codes import ID_CHECK, ID_WEIGHTS
+from orgs.codes import make_id_number
 from orgs.models import Organization, ServiceField
 
 from . import services
@@ -215,8 +215,7 @@ def _aware_moment(ts: float) -> datetime.datetime:
 def id_number(rng: random.Random, division: str, born: datetime.date, male: bool) -> str:
     """A valid 18-digit 公民身份号码 (GB 11643: the sequence is odd for men, even for women; MOD 11-2 check)."""
     sequence = rng.randrange(0, 500) * 2 + (1 if male else 0)
-    first17 = f"{division}{born:%Y%m%d}{sequence:03d}"
-    return first17 + ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+    return make_id_number(division, born, sequence)
 
 
 def person_name(rng: random.Random, male: bool) -> str:

@@ -480,9 +480,6 @@ class Reward(models.Model):
     def __str__(self):
         return f"{self.title}（{self.merchant}）"
 
-    def available_on(self, day) -> bool:
-        return self.active and self.merchant.active and self.valid_from <= day <= self.valid_until and self.stock > 0
-
 
 class Voucher(models.Model):
     """A redemption: the points and one unit of stock reserved at once, and a code (QR) the merchant completes

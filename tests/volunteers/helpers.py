@@ -7,7 +7,7 @@ import itertools
 
 from django.utils import timezone
 
-from orgs.codes import ID_CHECK, ID_WEIGHTS
+from orgs.codes import make_id_number
 from tests.factories import UserFactory, district
 from volunteers import ledger, services
 from volunteers.models import Merchant, ServiceCategory, ServiceRecord, Shift, Transfer
@@ -19,9 +19,7 @@ def id_number(area: str = "520102") -> str:
     """A valid, never-repeating 18-digit 公民身份号码 (GB 11643 check character)."""
     n = next(_serial)
     born = datetime.date(1960, 1, 1) + datetime.timedelta(days=n // 900)
-    first17 = f"{area}{born:%Y%m%d}{n % 900 + 100:03d}"
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
-    return first17 + ID_CHECK[total % 11]
+    return make_id_number(area, born, n % 900 + 100)
 
 
 def register(user=None, *, region=None, real_name: str = "孙志愿", **kwargs):
