@@ -483,14 +483,21 @@ def cancel_activity(request, pk: int):
 def roster(request, pk: int):
     """The organizer's shift page: who is confirmed, waitlisted, in and out; the rotating on-site code."""
     shift = get_object_or_404(Shift.objects.select_related("activity").filter(activity__in=managed_activities(request.user)), pk=pk)
-    signups = shift.signups.select_related("volunteer").exclude(status=SignUp.Status.CANCELLED).order_by("status", "position")
+    return _render_roster(request, shift)
+
+
+def _render_roster(request, shift: Shift, *, manual_form=None, manual_signup=None, status=200):
+    """The roster page; after a refused paper-sheet entry, that row's form comes back open with its errors."""
+    signups = list(shift.signups.select_related("volunteer").exclude(status=SignUp.Status.CANCELLED).order_by("status", "position"))
+    for signup in signups:  # one form per row, with ids of its own
+        signup.manual_form = manual_form if signup.pk == manual_signup else ManualAttendanceForm(auto_id=f"id_%s_{signup.pk}")
     code = services.shift_code(shift)
     here = _absolute(request, reverse("volunteers:shift_here", args=[shift.pk]) + "?" + urlencode({"c": code}))
     return render(request, "volunteers/manage/roster.html", {
         "shift": shift, "activity": shift.activity, "signups": signups, "code": code,
-        "qr": qr_svg(here, label="现场签到二维码"), "token_form": TokenForm(), "manual_form": ManualAttendanceForm(),
-        "now": timezone.now(),
-    })
+        "qr": qr_svg(here, label="现场签到二维码"), "token_form": TokenForm(),
+        "manual_signup": manual_signup, "now": timezone.now(),
+    }, status=status)
 
 
 @login_required
@@ -540,19 +547,23 @@ def attendance(request, pk: int):
     """Buttons on the roster: no-show, or times from a paper sign-in sheet."""
     signup = get_object_or_404(managed_signups(request.user).select_related("shift__activity", "volunteer"), pk=pk)
     action = request.POST.get("action")
+    if action == "manual":
+        form = ManualAttendanceForm(request.POST, auto_id=f"id_%s_{signup.pk}")
+        if form.is_valid():
+            try:
+                services.record_attendance(signup.shift, volunteer=signup.volunteer, acting_user=request.user,
+                                           **form.cleaned_data)
+            except DomainError as error:
+                _add_error(form, error)
+            else:
+                messages.success(request, "出勤已登记，服务记录待审核。")
+                return redirect("volunteers:roster", pk=signup.shift_id)
+        return _render_roster(request, signup.shift, manual_form=form, manual_signup=signup.pk, status=400)
+    if action != "no_show":
+        raise Http404
     try:
-        if action == "no_show":
-            services.mark_no_show(signup, acting_user=request.user)
-            messages.success(request, "已登记缺席。")
-        elif action == "manual":
-            form = ManualAttendanceForm(request.POST)
-            if not form.is_valid():
-                raise VolunteerError("；".join(e for errors in form.errors.values() for e in errors))
-            services.record_attendance(signup.shift, volunteer=signup.volunteer, acting_user=request.user,
-                                       **form.cleaned_data)
-            messages.success(request, "出勤已登记，服务记录待审核。")
-        else:
-            raise Http404
+        services.mark_no_show(signup, acting_user=request.user)
+        messages.success(request, "已登记缺席。")
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("volunteers:roster", pk=signup.shift_id)

@@ -248,3 +248,16 @@ def test_public_pages_stay_within_a_fixed_number_of_queries(client, applicant, o
             assert client.get(reverse(name)).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("volunteers:activity", args=[activity.pk])).status_code == 200
+
+
+def test_a_paper_sheet_entry_with_check_out_before_check_in_shows_the_error_by_the_field(client, registered, shift, applicant):
+    signup = services.sign_up(shift, volunteer=registered, acting_user=registered.user)
+    move_shift(shift, timezone.now() - datetime.timedelta(hours=3))
+    client.force_login(applicant)
+    response = client.post(reverse("volunteers:attendance", args=[signup.pk]), {
+        "action": "manual", "checked_in_at": "2026-01-05T10:00", "checked_out_at": "2026-01-05T09:00",
+    })
+    assert response.status_code == 400
+    assert "签退时间必须晚于签到时间" in response.text and f'id="id_checked_out_at_{signup.pk}_error"' in response.text
+    assert 'value="2026-01-05T09:00"' in response.text
+    assert not ServiceRecord.objects.filter(volunteer=registered).exists()
