@@ -1,0 +1,30 @@
+"""Models of the grants app, one module per part of DESIGN.md §4.2 (incubation, funding) and later §4.3
+(procurement), re-exported here so that ``from grants.models import FundingCall`` works everywhere."""
+
+from .funding import (
+    ApplicationDocument,
+    ApplicationStatus,
+    ApplicationStatusChange,
+    Award,
+    BudgetLine,
+    CallStatusChange,
+    ConflictDeclaration,
+    Criterion,
+    Disbursement,
+    FundingCall,
+    GrantApplication,
+    GrantReport,
+    ReportDocument,
+    RequiredDocument,
+    Review,
+    ReviewScore,
+    Tranche,
+)
+from .incubation import IncubationBase, Residency, ResidencyService
+
+__all__ = [
+    "ApplicationDocument", "ApplicationStatus", "ApplicationStatusChange", "Award", "BudgetLine", "CallStatusChange",
+    "ConflictDeclaration", "Criterion", "Disbursement", "FundingCall", "GrantApplication", "GrantReport",
+    "IncubationBase", "ReportDocument", "RequiredDocument", "Residency", "ResidencyService", "Review", "ReviewScore",
+    "Tranche",
+]
