@@ -315,10 +315,10 @@ def assign_reviewers(application: GrantApplication, reviewers, *, acting_user) -
         raise ReviewRefused("资格审查通过后才能分配评审专家。")
     created = []
     for reviewer in reviewers:
-        if not (reviewer.has_role(Role.REVIEWER) or reviewer.jurisdictions):
-            raise ReviewRefused(f"{reviewer}不是评审专家，不能分配。")
         if application.organization.memberships.filter(user=reviewer).exists():
             raise ReviewRefused(f"{reviewer}是申报组织的成员，存在利益冲突，不能评审该申报。")
+        if not (reviewer.has_role(Role.REVIEWER) or reviewer.jurisdictions):
+            raise ReviewRefused(f"{reviewer}不是评审专家，不能分配。")
         review, new = Review.objects.get_or_create(application=application, reviewer=reviewer,
                                                    defaults={"assigned_by": acting_user})
         if new:
