@@ -83,6 +83,10 @@ class Campaign(ClusterableModel):
     scope_kinds = models.JSONField(
         _("组织类型"), default=list, blank=True, help_text=_("留空为全部类型。")
     )
+    scope_funded = models.BooleanField(
+        _("仅限获得资助的组织"), default=False,
+        help_text=_("勾选后只评价获得孵化资助（资助计划已作出资助决定）的组织。"),
+    )
     opens_at = models.DateTimeField(_("开始时间"))
     closes_at = models.DateTimeField(_("截止时间"))
     public_weight = models.PositiveSmallIntegerField(

@@ -6,6 +6,7 @@ import datetime
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django_tasks import task
 
@@ -14,6 +15,7 @@ from core.dates import add_years
 from core.models import Region, User
 from core.permissions import can_administer_region
 from core.workflow import move
+from grants.models import Award
 from orgs.models import AnnualReport, CreditListing, Membership, Organization
 from orgs.queries import ACTIVE
 
@@ -109,10 +111,14 @@ def create_campaign(*, acting_user, **fields) -> Campaign:
 
 
 def scope_queryset(campaign: Campaign):
-    """Organizations a 五比五看 campaign covers: existing ones in its region, of the chosen kinds."""
+    """Organizations a 五比五看 campaign covers: existing ones in its region, of the chosen kinds, and — when the
+    campaign is limited to funded organizations — those holding a grant (an award of a funding call). Purchased-
+    service contracts join this rule when the procurement part of the grants app lands."""
     queryset = Organization.objects.filter(ACTIVE, region__path__startswith=campaign.region.path)
     if campaign.scope_kinds:
         queryset = queryset.filter(kind__in=campaign.scope_kinds)
+    if campaign.scope_funded:
+        queryset = queryset.filter(Exists(Award.objects.filter(application__organization=OuterRef("pk"))))
     return queryset
 
 

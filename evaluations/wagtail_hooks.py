@@ -133,7 +133,7 @@ class CampaignViewSet(ModelViewSet):
     edit_handler = ObjectList([
         MultiFieldPanel([FieldRowPanel([FieldPanel("kind"), FieldPanel("year")]), FieldPanel("title"),
                          FieldPanel("description")], heading=_("基本信息")),
-        MultiFieldPanel([FieldPanel("region"), FieldPanel("scope_kinds"),
+        MultiFieldPanel([FieldPanel("region"), FieldPanel("scope_kinds"), FieldPanel("scope_funded"),
                          FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")])], heading=_("范围与时间")),
         MultiFieldPanel([FieldRowPanel([FieldPanel("public_weight"), FieldPanel("min_raters")]),
                          FieldRowPanel([FieldPanel("band_excellent"), FieldPanel("band_good"), FieldPanel("band_pass")]),
