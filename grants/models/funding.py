@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 
 from core.files import private_storage, private_upload_path
 from core.models import Region, StatusChangeBase
@@ -20,7 +22,7 @@ def default_kinds() -> list[str]:
     return []
 
 
-class FundingCall(models.Model):
+class FundingCall(ClusterableModel):
     """A call for applications with a budget, a window, eligibility rules, required documents and a scoring rubric.
 
     It exists because every grant is given under a call: the call says who may apply, how applications are scored
@@ -133,7 +135,9 @@ class RequiredDocument(models.Model):
     """One item of a call's document checklist; a required item must be uploaded before an application is
     submitted."""
 
-    call = models.ForeignKey(FundingCall, on_delete=models.CASCADE, related_name="required_documents")
+    sort_order_field = "sort_order"  # the admin's InlinePanel keeps the order the officer drags
+
+    call = ParentalKey(FundingCall, on_delete=models.CASCADE, related_name="required_documents")
     name = models.CharField(_("材料名称"), max_length=80)
     note = models.CharField(_("说明"), max_length=200, blank=True)
     required = models.BooleanField(_("必须提交"), default=True)
@@ -152,7 +156,9 @@ class Criterion(models.Model):
     """One line of a call's scoring rubric. Reviewers score it from 0 to ``max_score``; it counts for ``weight``
     of the 100 points, and the weights of a call's criteria must total 100 before the call is published."""
 
-    call = models.ForeignKey(FundingCall, on_delete=models.CASCADE, related_name="criteria")
+    sort_order_field = "sort_order"  # the admin's InlinePanel keeps the order the officer drags
+
+    call = ParentalKey(FundingCall, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(_("评分项"), max_length=80)
     description = models.CharField(_("评分要点"), max_length=300, blank=True)
     weight = models.PositiveSmallIntegerField(_("权重（分）"))

@@ -1,0 +1,351 @@
+"""The officers' forms of 孵化资助 in the Wagtail admin: the funding call with its rubric and checklist, the
+incubation base, and the small forms of the application and base pages (screen, assign, award, sign, pay, claw
+back, assess, admit, log a service, leave). They check what a form can check, in Chinese next to the field, and
+keep what was typed; the services do the writing and have the last word."""
+
+from decimal import Decimal
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.widgets import AdminDateInput
+
+from core.models import Region, Role, User
+from core.permissions import can_administer_region, jurisdiction_q
+from orgs.models import Organization
+
+from . import services
+from .models import FundingCall, Residency, ResidencyService, Tranche
+
+OUTSIDE_JURISDICTION = _("只能选择本人辖区内的区划。")
+NOT_IN_FUTURE = _("日期不能晚于今天。")
+
+# call_problems() keys and the form fields each one needs: a problem is only reported when every field it
+# depends on was valid, so an empty or malformed field gets its own message rather than a misleading total.
+PROBLEM_DEPENDS = {
+    "tranche_final_percent": ("tranche_agreement_percent", "tranche_midterm_percent", "tranche_final_percent"),
+    "max_amount": ("budget", "max_amount"),
+    "closes_at": ("opens_at", "closes_at"),
+    "band_a": ("band_a", "band_b"),
+}
+CALL_RULE_FIELDS = ("budget", "max_amount", "opens_at", "closes_at", "tranche_agreement_percent",
+                    "tranche_midterm_percent", "tranche_final_percent", "band_a", "band_b")
+
+
+def jurisdiction_regions(user):
+    """The regions an officer administers (their jurisdictions' subtrees); every region for a superuser."""
+    regions = Region.objects.order_by("path")
+    if user is None or user.is_superuser:
+        return regions
+    return regions.filter(jurisdiction_q(user, "self"))
+
+
+class JurisdictionRegionMixin:
+    """Limit ``region`` to the officer's jurisdiction (any region for a superuser), with a Chinese message."""
+
+    def _limit_region(self):
+        user = getattr(self, "for_user", None)
+        if "region" not in self.fields or user is None:
+            return
+        field = self.fields["region"]
+        field.queryset = jurisdiction_regions(user)
+        field.error_messages["invalid_choice"] = OUTSIDE_JURISDICTION
+        if not self.is_bound and not getattr(self.instance, "region_id", None) and user.jurisdictions:
+            self.initial.setdefault("region", user.jurisdictions[0].pk)
+
+    def clean_region(self):
+        region = self.cleaned_data.get("region")
+        user = getattr(self, "for_user", None)
+        if region is not None and user is not None and not can_administer_region(user, region):
+            raise forms.ValidationError(OUTSIDE_JURISDICTION)
+        return region
+
+
+class FundingCallForm(JurisdictionRegionMixin, WagtailAdminModelForm):
+    """资助计划: eligible kinds as checkboxes, the region within the officer's jurisdiction, and the rules of
+    ``services.call_problems`` (rubric weights total 100, tranche percentages total 100, the cap within the
+    budget, the window in order) checked on every save, each message by its field."""
+
+    eligible_kinds = forms.MultipleChoiceField(
+        label=_("可申报的组织类型"), required=False, choices=Organization.Kind.choices,
+        widget=forms.CheckboxSelectMultiple, help_text=_("不选则所有类型均可申报。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limit_region()
+        if "year" in self.fields and not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("year", timezone.localdate().year)
+
+    def clean_budget(self):
+        budget = self.cleaned_data.get("budget")
+        if budget is not None and budget <= 0:
+            raise forms.ValidationError(_("资金总额须大于零。"))
+        return budget
+
+    def clean_max_amount(self):
+        amount = self.cleaned_data.get("max_amount")
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError(_("单项资助上限须大于零；不设上限请留空。"))
+        return amount
+
+    def clean_year(self):
+        year = self.cleaned_data.get("year")
+        if year is not None and not 2000 <= year <= 2100:
+            raise forms.ValidationError(_("请填写正确的年度，如 2026。"))
+        return year
+
+    def _criteria_rows(self):
+        """(weight, name) of the rubric rows being saved, or None while a row has its own errors."""
+        formset = self.formsets.get("criteria")
+        if formset is None:
+            return [(c.weight, c.name) for c in self.instance.criteria.all()] if self.instance.pk else []
+        if not formset.is_valid():
+            return None
+        rows = []
+        for form in formset.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE"):
+                continue
+            rows.append((data.get("weight") or 0, data.get("name", "")))
+        return rows
+
+    def clean(self):
+        cleaned = super().clean()
+        candidate = FundingCall(**{name: cleaned.get(name) for name in CALL_RULE_FIELDS})
+        criteria = self._criteria_rows()
+        problems = services.call_problems(candidate, criteria=criteria or [])
+        for field, message in problems.items():
+            if field == "criteria":
+                if criteria is None:
+                    continue  # a rubric row carries its own error; the total follows once it is put right
+                if "criteria" in self.formsets:
+                    # Shown at the head of the 评分细则 panel, where the weights are typed.
+                    self.formsets["criteria"].non_form_errors().append(message)
+                else:
+                    self.add_error(None, message)
+                continue
+            needs = PROBLEM_DEPENDS.get(field, (field,))
+            if any(name in self.fields and name not in cleaned for name in needs):
+                continue  # a field it depends on already carries its own error
+            self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+
+class IncubationBaseForm(JurisdictionRegionMixin, WagtailAdminModelForm):
+    """孵化基地: the region within the officer's jurisdiction; the capacity never below the current residents."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limit_region()
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data.get("capacity")
+        if capacity is None:
+            return capacity
+        if capacity < 1:
+            raise forms.ValidationError(_("可入驻组织数须大于零。"))
+        if self.instance.pk and capacity < self.instance.residents:
+            raise forms.ValidationError(
+                _("可入驻组织数不能少于现有在孵组织数 %(count)s 家。") % {"count": self.instance.residents})
+        return capacity
+
+
+# --- the call page ---------------------------------------------------------------------------------------
+class FinishCallForm(forms.Form):
+    reason = forms.CharField(label=_("结束说明"), required=False, max_length=300,
+                             help_text=_("尚在审查、评审或已评分而未获资助的申报将标记为未获资助。"))
+
+
+# --- the application page --------------------------------------------------------------------------------
+def _not_in_future(day):
+    if day is not None and day > timezone.localdate():
+        raise forms.ValidationError(NOT_IN_FUTURE)
+    return day
+
+
+def money_field(label, **kwargs):
+    return forms.DecimalField(label=label, max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+                              error_messages={"min_value": _("金额须大于零。"), "invalid": _("请填写正确的金额，如 20000 或 20000.50。")},
+                              **kwargs)
+
+
+class ScreenForm(forms.Form):
+    decision = forms.ChoiceField(label=_("资格审查结论"), widget=forms.RadioSelect,
+                                 choices=[("pass", _("通过，进入专家评审")), ("fail", _("不通过"))])
+    note = forms.CharField(label=_("审查意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("不通过时必须填写理由，申报组织会收到通知。"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "fail" and not (cleaned.get("note") or "").strip():
+            self.add_error("note", _("资格审查不通过时须填写理由。"))
+        return cleaned
+
+
+def reviewers_queryset():
+    """Users holding the 评审专家 role."""
+    return (User.objects.filter(is_active=True, role_assignments__role=Role.REVIEWER).distinct()
+            .order_by("name", "pk"))
+
+
+class ReviewerChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name or str(obj)
+
+
+class AssignReviewersForm(forms.Form):
+    reviewers = ReviewerChoiceField(
+        label=_("评审专家"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一位评审专家。"), "invalid_choice": _("所选用户不是评审专家。")},
+    )
+
+    def __init__(self, *args, application=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        queryset = reviewers_queryset()
+        if application is not None:
+            queryset = queryset.exclude(grant_reviews__application=application)
+        self.fields["reviewers"].queryset = queryset
+
+
+class AwardForm(forms.Form):
+    amount = money_field(_("资助金额（元）"), help_text=_("默认为申请金额；不能超过申请金额、单项上限和计划剩余预算。"))
+    note = forms.CharField(label=_("说明"), required=False, max_length=500)
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(label=_("不予资助理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请填写未获资助的理由。")})
+
+
+class AgreementForm(forms.Form):
+    number = forms.CharField(label=_("协议编号"), max_length=40, error_messages={"required": _("请填写协议编号。")})
+    signed_on = forms.DateField(label=_("签订日期"), widget=AdminDateInput,
+                                error_messages={"required": _("请填写签订日期。"), "invalid": _("请填写正确的日期。")})
+
+    def clean_signed_on(self):
+        return _not_in_future(self.cleaned_data.get("signed_on"))
+
+
+class TrancheChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"第 {obj.sequence} 期（{obj.get_condition_display()}，{obj.percent}%，¥{obj.amount:,.2f}）"
+
+
+class PayTrancheForm(forms.Form):
+    tranche = TrancheChoiceField(label=_("拨付期次"), queryset=Tranche.objects.none(), empty_label=None,
+                                 error_messages={"invalid_choice": _("该期次不属于本项目或已不在待拨付状态。")})
+    paid_on = forms.DateField(label=_("拨付日期"), widget=AdminDateInput,
+                              error_messages={"required": _("请填写拨付日期。"), "invalid": _("请填写正确的日期。")})
+    reference = forms.CharField(label=_("凭证号"), required=False, max_length=60)
+
+    def __init__(self, *args, award=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if award is not None:
+            self.fields["tranche"].queryset = award.tranches.filter(status=Tranche.Status.PENDING).order_by("sequence")
+
+    def clean_paid_on(self):
+        return _not_in_future(self.cleaned_data.get("paid_on"))
+
+
+class ClawbackForm(forms.Form):
+    amount = money_field(_("追回金额（元）"))
+    reason = forms.CharField(label=_("追回原因"), max_length=300, error_messages={"required": _("请填写追回原因。")})
+    paid_on = forms.DateField(label=_("追回日期"), widget=AdminDateInput,
+                              error_messages={"required": _("请填写追回日期。"), "invalid": _("请填写正确的日期。")})
+
+    def clean_paid_on(self):
+        return _not_in_future(self.cleaned_data.get("paid_on"))
+
+
+class AssessReportForm(forms.Form):
+    score = forms.IntegerField(label=_("评定分数（0–100）"), min_value=0, max_value=100,
+                               error_messages={"required": _("请填写评定分数。"), "min_value": _("评定分数须在 0–100 之间。"),
+                                               "max_value": _("评定分数须在 0–100 之间。"), "invalid": _("评定分数须为整数。")})
+    assessment = forms.CharField(label=_("评定意见"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                                 error_messages={"required": _("请填写评定意见。")})
+
+
+class ReturnReportForm(forms.Form):
+    reason = forms.CharField(label=_("退回理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请填写退回理由。")})
+
+
+# --- the base page ---------------------------------------------------------------------------------------
+def organizations_for(user):
+    """Active organizations an officer may admit: those of their jurisdiction (all for a superuser)."""
+    queryset = Organization.objects.filter(status__in=[Organization.Status.REGISTERED, Organization.Status.FILED])
+    return queryset if user.is_superuser else queryset.filter(jurisdiction_q(user, "region"))
+
+
+class AdmitForm(forms.Form):
+    """入驻: the organization is named by its 统一社会信用代码, 备案编号 or full name."""
+
+    organization = forms.CharField(
+        label=_("入驻组织"), max_length=120,
+        help_text=_("填写统一社会信用代码、备案编号或组织全称。"), error_messages={"required": _("请填写入驻组织。")},
+    )
+    admitted_on = forms.DateField(label=_("入驻日期"), widget=AdminDateInput,
+                                  error_messages={"required": _("请填写入驻日期。"), "invalid": _("请填写正确的日期。")})
+    planned_until = forms.DateField(label=_("计划孵化期至"), required=False, widget=AdminDateInput,
+                                    error_messages={"invalid": _("请填写正确的日期。")})
+    note = forms.CharField(label=_("入驻说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.organization_obj = None
+
+    def clean_organization(self):
+        text = self.cleaned_data["organization"].strip()
+        scope = organizations_for(self.user) if self.user is not None else Organization.objects.none()
+        matches = list(scope.filter(Q(credit_code=text.upper()) | Q(filing_number=text) | Q(name=text))[:2])
+        if not matches:
+            raise forms.ValidationError(_("未找到该组织：请核对统一社会信用代码、备案编号或全称；已注销、撤销或不在您辖区的组织不能入驻。"))
+        if len(matches) > 1:
+            raise forms.ValidationError(_("该名称对应多个组织，请改填统一社会信用代码或备案编号。"))
+        self.organization_obj = matches[0]
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        admitted, until = cleaned.get("admitted_on"), cleaned.get("planned_until")
+        if admitted and until and until <= admitted:
+            self.add_error("planned_until", _("计划孵化期须晚于入驻日期。"))
+        return cleaned
+
+
+class ServiceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("服务类型"), choices=ResidencyService.Kind.choices)
+    provided_on = forms.DateField(label=_("服务日期"), widget=AdminDateInput,
+                                  error_messages={"required": _("请填写服务日期。"), "invalid": _("请填写正确的日期。")})
+    hours = forms.DecimalField(label=_("时长（小时）"), required=False, max_digits=6, decimal_places=1,
+                               min_value=Decimal("0.1"), error_messages={"min_value": _("时长须大于零。")})
+    description = forms.CharField(label=_("服务内容"), max_length=300, error_messages={"required": _("请填写服务内容。")})
+
+    def clean_provided_on(self):
+        return _not_in_future(self.cleaned_data.get("provided_on"))
+
+
+class LeaveForm(forms.Form):
+    how = forms.ChoiceField(label=_("离开方式"), widget=forms.RadioSelect,
+                            choices=[("graduated", _("出壳")), ("withdrawn", _("退出"))])
+    left_on = forms.DateField(label=_("出壳（退出）日期"), widget=AdminDateInput,
+                              error_messages={"required": _("请填写日期。"), "invalid": _("请填写正确的日期。")})
+    outcome = forms.ChoiceField(label=_("出壳评估结论"), required=False,
+                                choices=[("", "—")] + list(Residency.Outcome.choices))
+    assessment = forms.CharField(label=_("出壳评估意见 / 退出原因"), max_length=2000,
+                                 widget=forms.Textarea(attrs={"rows": 2}),
+                                 error_messages={"required": _("请填写出壳评估意见或退出原因。")})
+
+    def clean_left_on(self):
+        return _not_in_future(self.cleaned_data.get("left_on"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("how") == "graduated" and not cleaned.get("outcome"):
+            self.add_error("outcome", _("出壳时请选择评估结论。"))
+        return cleaned
+
