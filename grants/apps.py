@@ -8,3 +8,7 @@ class GrantsConfig(AppConfig):
 
     name = "grants"
     verbose_name = _("孵化资助与购买服务")
+
+    def ready(self):
+        # Registers the profile section and the workspace links (orgs cannot import grants).
+        from . import profile  # noqa: F401

@@ -54,4 +54,9 @@ class PaymentRefused(GrantsError):
 
 
 class ReportRefused(GrantsError):
-    """A report cannot be saved, submitted or assessed as asked."""
+    """A report cannot be saved, submitted or assessed as asked; ``field`` names the part of the form it concerns
+    (``outcomes``, ``evidence``) when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field

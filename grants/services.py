@@ -685,9 +685,9 @@ def submit_report(report: GrantReport, *, acting_user) -> GrantReport:
     if report.status != GrantReport.Status.DRAFT:
         raise ReportRefused("报告已提交。")
     if not (report.outcomes or "").strip():
-        raise ReportRefused("请填写项目成效。")
+        raise ReportRefused("请填写项目成效。", field="outcomes")
     if not report.documents.exists():
-        raise ReportRefused("请上传至少一份佐证材料（照片、签到表、票据等）。")
+        raise ReportRefused("请上传至少一份佐证材料（照片、签到表、票据等）。", field="evidence")
     report.status, report.submitted_by, report.submitted_at = GrantReport.Status.SUBMITTED, acting_user, timezone.now()
     report.save(update_fields=["status", "submitted_by", "submitted_at"])
     audit.record(f"grants.report.{report.kind}.submit", actor=acting_user, obj=application,

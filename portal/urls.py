@@ -18,6 +18,7 @@ urlpatterns = [
     path("orgs/", include("orgs.urls")),
     path("evaluations/", include("evaluations.urls")),
     path("volunteers/", include("volunteers.urls")),
+    path("grants/", include("grants.urls")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
