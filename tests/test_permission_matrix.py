@@ -28,7 +28,7 @@ OFFICERS = {"officer_nanming", "officer_yunyan", "city_officer"}
 NAMESPACES = {
     "accounts", "orgs", "api-v1", "audit", "org_applications", "annual_reports", "evaluations", "campaigns",
     "rating_review", "volunteers", "volunteer_admin", "volunteer_merchants", "volunteer_awards",
-    "volunteer_categories",
+    "volunteer_categories", "grants", "grant_calls", "grant_applications", "incubation_bases",
 }
 TOP_LEVEL = {"home", "healthz", "sitemap"}
 
@@ -193,6 +193,37 @@ MATRIX = {
     "volunteer_categories:index_results": ("none", "get", admin()),
     "volunteer_categories:add": ("none", "get", admin(ok=302)),  # only a superuser sets points rules
     "volunteer_categories:edit": ("category", "get", admin(ok=302)),
+    "grants:calls": ("none", "get", everyone(200)),
+    "grants:call": ("call", "get", everyone(200)),
+    "grants:bases": ("none", "get", everyone(200)),
+    "grants:workspace": ("none", "get", signed_in(200)),
+    "grants:application_start": ("call_org", "get", signed_in(405)),
+    "grants:application": ("grant_application", "get", only({"applicant"})),
+    "grants:report": ("grant_report", "get", only({"applicant"})),
+    "grants:document": ("grant_document", "get", only({"applicant"})),
+    "grants:report_document": ("grant_report_document", "get", only({"applicant"})),
+    "grants:reviews": ("none", "get", signed_in(200)),
+    "grants:review": ("grant_review", "get", only({"reviewer"})),
+    "grants:review_document": ("grant_review_document", "get", only({"reviewer"})),
+    "grant_calls:index": ("none", "get", admin()),
+    "grant_calls:index_results": ("none", "get", admin()),
+    "grant_calls:add": ("none", "get", admin()),
+    "grant_calls:edit": ("draft_call", "get", admin(scoped=NANMING_OFFICERS)),
+    "grant_calls:inspect": ("call", "get", admin(scoped=NANMING_OFFICERS)),
+    "grant_calls:export": ("none", "get", admin()),
+    "grant_applications:index": ("none", "get", admin()),
+    "grant_applications:index_results": ("none", "get", admin()),
+    "grant_applications:inspect": ("grant_application", "get", admin(scoped=NANMING_OFFICERS)),
+    "grant_applications:document": ("grant_document", "get", admin(scoped=NANMING_OFFICERS)),
+    "grant_applications:report_document": ("grant_report_document", "get", admin(scoped=NANMING_OFFICERS)),
+    "incubation_bases:index": ("none", "get", admin()),
+    "incubation_bases:index_results": ("none", "get", admin()),
+    "incubation_bases:add": ("none", "get", admin()),
+    "incubation_bases:edit": ("base", "get", admin(scoped=NANMING_OFFICERS)),
+    "incubation_bases:inspect": ("base", "get", admin(scoped=NANMING_OFFICERS)),
+    "api-v1:list_grant_calls": ("none", "get", everyone(200)),
+    "api-v1:get_grant_call": ("call_id", "get", everyone(200)),
+    "api-v1:grants_360giving": ("none", "get", everyone(200)),
     "api-v1:list_volunteer_activities": ("none", "get", everyone(200)),
     "api-v1:get_volunteer_activity": ("activity_id", "get", everyone(200)),
     "api-v1:sign_up_shift": ("shift_id", "get", everyone(405)),
@@ -254,6 +285,33 @@ def volunteer_world(people, organization):
             "merchant": merchant, "reward": reward, "voucher": voucher, "certificate": certificate}
 
 
+def grants_world(people, organization, nanming, city):
+    """孵化资助 rows: a 南明区 call the organization applied to, reviewed by the reviewer persona, awarded, with
+    tranche 1 paid and a mid-term report submitted; a draft call; a 南明区 base where the organization is resident."""
+    from django.utils import timezone
+
+    from grants import incubation
+    from grants import services as grants
+    from grants.models import GrantReport, IncubationBase
+    from tests.grants.helpers import make_call, report, scored
+
+    officer = people["officer_nanming"]
+    call = make_call(region=nanming, created_by=officer)
+    draft_call = make_call(region=nanming, created_by=officer, publish=False, title="未发布的计划")
+    application = scored(call, officer, organization=organization, user=people["applicant"],
+                         reviewers=[people["reviewer"]], marks=(8,))
+    award = grants.award(application, acting_user=officer)
+    grants.sign_agreement(award, acting_user=officer, number="XY-1", signed_on=timezone.localdate())
+    grants.pay_tranche(award.tranches.get(sequence=1), acting_user=officer, paid_on=timezone.localdate())
+    midterm = report(award, GrantReport.Kind.MIDTERM, user=people["applicant"])
+    base = IncubationBase.objects.create(name="南明区社会组织孵化基地", level=IncubationBase.Level.DISTRICT, region=nanming,
+                                         operator="南明区社会组织服务中心", capacity=10)
+    residency = incubation.admit(base, organization, acting_user=officer, admitted_on=timezone.localdate())
+    return {"call": call, "draft_call": draft_call, "application": application, "award": award, "report": midterm,
+            "review": application.reviews.get(), "base": base, "residency": residency,
+            "document": application.documents.first(), "report_document": midterm.documents.first()}
+
+
 @pytest.fixture
 def world(db, nanming, yunyan, city, org_a, applicant, other_member):
     """One 南明区 application approved into an organization (with its certificate and a submitted annual report),
@@ -297,6 +355,7 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
     result = Result.objects.create(campaign=grading, organization=organization, org_kind=organization.kind)
     review = ReviewRequest.objects.create(result=result, requested_by=applicant, reason="请复核")
     bank = volunteer_world(people, organization)
+    funding = grants_world(people, organization, nanming, city)
     kwargs = {
         "none": {},
         "reset": {"uidb64": "MQ", "token": "set-password"},
@@ -339,6 +398,17 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
         "volunteer_pk": {"pk": bank["volunteer"].pk},
         "category": {"pk": bank["activity"].category_id},
         "reward_edit": {"merchant_pk": bank["merchant"].pk, "pk": bank["reward"].pk},
+        "call": {"pk": funding["call"].pk},
+        "draft_call": {"pk": funding["draft_call"].pk},
+        "call_id": {"call_id": funding["call"].pk},
+        "call_org": {"pk": funding["call"].pk, "org_pk": organization.pk},
+        "grant_application": {"pk": funding["application"].pk},
+        "grant_report": {"pk": funding["application"].pk, "kind": "midterm"},
+        "grant_document": {"pk": funding["document"].pk},
+        "grant_report_document": {"pk": funding["report_document"].pk},
+        "grant_review": {"pk": funding["review"].pk},
+        "grant_review_document": {"pk": funding["review"].pk, "doc_pk": funding["document"].pk},
+        "base": {"pk": funding["base"].pk},
     }
     return people, kwargs
 

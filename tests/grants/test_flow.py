@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from core.models import AuditEntry
 from grants import services
-from grants.exceptions import ApplicationIncomplete, BudgetExceeded, CallInvalid, NotEligible, PaymentRefused, ReviewRefused
+from grants.exceptions import (
+    ApplicationIncomplete,
+    BudgetExceeded,
+    CallInvalid,
+    NotEligible,
+    PaymentRefused,
+    ReviewRefused,
+)
 from grants.models import (
     ApplicationStatusChange,
     Disbursement,
