@@ -172,6 +172,10 @@ def money_field(label, **kwargs):
                               **kwargs)
 
 
+class BeginScreeningForm(forms.Form):
+    """No fields: the button takes a submitted application up for 资格审查, where it rests until the conclusion."""
+
+
 class ScreenForm(forms.Form):
     decision = forms.ChoiceField(label=_("资格审查结论"), widget=forms.RadioSelect,
                                  choices=[("pass", _("通过，进入专家评审")), ("fail", _("不通过"))])

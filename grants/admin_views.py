@@ -37,6 +37,7 @@ from .admin_forms import (
     AssessReportForm,
     AssignReviewersForm,
     AwardForm,
+    BeginScreeningForm,
     ClawbackForm,
     DeclineForm,
     FinishCallForm,
@@ -325,6 +326,11 @@ class ApplicationIndexView(IndexView):
         return applications_for_officer(self.request.user).select_related("call", "organization")
 
 
+def _begin(view, form):
+    services.begin_screening(view.object, acting_user=view.request.user)
+    return "已受理，申报进入资格审查。"
+
+
 def _screen(view, form):
     passed = form.cleaned_data["decision"] == "pass"
     services.screen(view.object, acting_user=view.request.user, passed=passed, note=form.cleaned_data["note"])
@@ -379,6 +385,7 @@ def _return(view, form, report):
 
 # action → (form class, service call, the field a refusal is shown by)
 APPLICATION_ACTIONS = {
+    "begin": (BeginScreeningForm, _begin, None),
     "screen": (ScreenForm, _screen, None),
     "assign": (AssignReviewersForm, _assign, "reviewers"),
     "award": (AwardForm, _award, "amount"),
@@ -411,6 +418,7 @@ class ApplicationInspectView(InspectView):
         status, award = self.object.status, self.award
         pending = award is not None and award.tranches.filter(status=Tranche.Status.PENDING).exists()
         return {
+            "begin": status == Status.SUBMITTED,
             "screen": status in (Status.SUBMITTED, Status.SCREENING),
             "assign": status in (Status.REVIEWING, Status.SCORED),
             "award": status == Status.SCORED,

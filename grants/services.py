@@ -286,6 +286,14 @@ def submit_application(application: GrantApplication, *, acting_user) -> GrantAp
 
 
 @transaction.atomic
+def begin_screening(application: GrantApplication, *, acting_user) -> GrantApplication:
+    """已提交 → 资格审查: the officer has taken the application up; it rests there until the conclusion."""
+    application = _locked(application)
+    _manager(acting_user, application)
+    return _move(application, Status.SCREENING, actor=acting_user, reason="开始资格审查")
+
+
+@transaction.atomic
 def screen(application: GrantApplication, *, acting_user, passed: bool, note: str = "") -> GrantApplication:
     """资格审查: the officer confirms the application may go to review, or declines it with the reason."""
     application = _locked(application)

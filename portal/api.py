@@ -35,11 +35,14 @@ api = NinjaAPI(
 
 
 def _register_routers():
+    from grants.api import router as grants_router
     from orgs.api import router as orgs_router
     from volunteers.api import router as volunteers_router
 
     api.add_router("/orgs", orgs_router)
     api.add_router("/volunteers", volunteers_router)
+    # At the root: its paths are /grants/calls… and /grants.360giving.json, a sibling of /grants/.
+    api.add_router("", grants_router)
 
 
 class Error(Schema):

@@ -260,3 +260,8 @@ PORTAL_VOLUNTEER_CERTIFICATE_ISSUER = {
     "handler": os.environ.get("PORTAL_CERT_ISSUER_HANDLER", "爱心银行自助服务"),
     "contact": os.environ.get("PORTAL_CERT_ISSUER_CONTACT", "0851-12345"),
 }
+
+# 360Giving open data (incubator grants, /api/v1/grants.360giving.json). Every grant and funder identifier starts
+# with "360G-" and this publisher prefix; 360Giving assigns the real prefix to a publisher when it registers
+# (https://standard.threesixtygiving.org/en/latest/technical/identifiers/). "zcgy" (筑城公益) is the demo's.
+PORTAL_360GIVING_PREFIX = os.environ.get("PORTAL_360GIVING_PREFIX", "zcgy").strip() or "zcgy"

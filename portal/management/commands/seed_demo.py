@@ -119,6 +119,7 @@ class Command(BaseCommand):
                 ("登记备案申请", self.seed_applications),
                 ("五比五看与等级评估", self.seed_evaluations),
                 ("爱心银行", self.seed_volunteers),
+                ("孵化与资助", self.seed_grants),
                 ("门户页面", self.seed_pages),
             ]
             for label, step in tqdm(steps, desc="seed_demo", unit="步", disable=no_progress):
@@ -209,6 +210,13 @@ class Command(BaseCommand):
         # 3,000 volunteers and 30,000 service records at demo scale, a million records for a city; skipped once seeded.
         counts = {key: self.scale[key] for key in VOLUNTEER_SCALE_KEYS}
         demo.build(random.Random(rng.random()), **counts, progress=self.progress)  # reproducible demo data  # nosec B311
+
+    def seed_grants(self, rng: random.Random):
+        from grants import demo
+
+        # Incubation bases with residents, last year's two closed calls with grants in every stage and this year's
+        # open call; through the services with the demo accounts acting. Skipped once seeded.
+        demo.build(random.Random(rng.random()), progress=self.progress)  # reproducible demo data  # nosec B311
 
     def seed_pages(self, rng: random.Random):
         home = HomePage.objects.first()
