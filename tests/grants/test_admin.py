@@ -289,6 +289,20 @@ def test_failing_screening_without_a_reason_is_a_field_error(client, city_office
     assert application.status == Status.SUBMITTED
 
 
+def test_taking_an_application_up_leaves_it_in_screening_until_the_conclusion(client, city_officer):
+    application = submitted(make_call(created_by=city_officer))
+    client.force_login(city_officer)
+    assert _post(client, application, "begin").status_code == 302
+    application.refresh_from_db()
+    assert application.status == Status.SCREENING
+    assert "受理，开始资格审查" not in client.get(inspect("grant_applications", application)).content.decode()
+    assert _post(client, application, "screen", decision="pass", note="").status_code == 302
+    application.refresh_from_db()
+    assert application.status == Status.REVIEWING
+    assert list(application.history.values_list("to_status", flat=True)) == [
+        Status.SUBMITTED, Status.SCREENING, Status.REVIEWING]
+
+
 def test_the_application_index_lists_only_the_officers_jurisdiction(client, officer_nanming, officer_yunyan, nanming, yunyan):
     mine = submitted(make_call(region=nanming, created_by=officer_nanming))
     theirs = submitted(make_call(region=yunyan, created_by=officer_yunyan),
