@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
@@ -80,3 +81,12 @@ def private_upload_path(instance, filename: str) -> str:
     _, ext = os.path.splitext(filename)
     ext = ext.lower() if ext.lower() in {".pdf", ".jpg", ".jpeg", ".png"} else ""
     return f"{instance._meta.app_label}/{instance._meta.model_name}/{uuid.uuid4().hex}{ext}"
+
+
+def download(document) -> FileResponse:
+    """Stream a private file as an attachment under its original name, with its SHA-256 in a header. The caller
+    has already fetched ``document`` through a permission-scoped queryset."""
+    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
+                            content_type=document.content_type)
+    response["X-Content-SHA256"] = document.sha256
+    return response

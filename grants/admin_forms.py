@@ -17,7 +17,7 @@ from core.permissions import can_administer_region, jurisdiction_q
 from orgs.models import Organization
 
 from . import services
-from .models import FundingCall, Residency, ResidencyService, Tranche
+from .models import FundingCall, Residency, ResidencyService, Review, Tranche
 
 OUTSIDE_JURISDICTION = _("只能选择本人辖区内的区划。")
 NOT_IN_FUTURE = _("日期不能晚于今天。")
@@ -212,6 +212,23 @@ class AssignReviewersForm(forms.Form):
         if application is not None:
             queryset = queryset.exclude(grant_reviews__application=application)
         self.fields["reviewers"].queryset = queryset
+
+
+PENDING_REVIEWS = (Review.Status.ASSIGNED, Review.Status.DECLARED)
+
+
+class WithdrawReviewForm(forms.Form):
+    """Take back a review not yet submitted, so one silent reviewer does not hold the application in 评审中."""
+
+    review = forms.ModelChoiceField(label=_("撤回的评审"), queryset=Review.objects.none(), empty_label=None,
+                                    error_messages={"invalid_choice": _("该评审已提交或不属于本申报。")})
+    reason = forms.CharField(label=_("撤回理由"), max_length=500, error_messages={"required": _("请填写撤回理由。")})
+
+    def __init__(self, *args, application=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if application is not None:
+            self.fields["review"].queryset = application.reviews.filter(status__in=PENDING_REVIEWS).select_related("reviewer")
+        self.fields["review"].label_from_instance = lambda r: f"{r.reviewer.name or r.reviewer}（{r.get_status_display()}）"
 
 
 class AwardForm(forms.Form):

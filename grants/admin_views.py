@@ -6,6 +6,7 @@ Everything is scoped to the officer's jurisdiction first (grants.permissions); a
 views only validate input and call a service with ``acting_user``; a refusal (DomainError) comes back in Chinese
 next to the field it concerns, with what was typed kept (400), never as a 500."""
 
+import re
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -14,7 +15,7 @@ from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, Sum
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -27,11 +28,13 @@ from wagtail.admin.widgets.button import Button
 
 from core import audit
 from core.exceptions import DomainError, PermissionDenied
+from core.files import download
 from core.models import Region
 from core.money import format_yuan, to_yuan
 
 from . import exports, incubation, services
 from .admin_forms import (
+    PENDING_REVIEWS,
     AdmitForm,
     AgreementForm,
     AssessReportForm,
@@ -46,6 +49,7 @@ from .admin_forms import (
     ReturnReportForm,
     ScreenForm,
     ServiceForm,
+    WithdrawReviewForm,
 )
 from .models import (
     ApplicationDocument,
@@ -71,6 +75,15 @@ from .permissions import (
 Status = GrantApplication.Status
 EDITABLE_CALLS = {FundingCall.Status.DRAFT}  # once published, applicants rely on the rules as they stand
 EXPORTS = [("calls", _("资助计划")), ("applications", _("资助申报")), ("awards", _("资助")), ("payments", _("拨付记录"))]
+
+ASCII_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+def _id_or_404(value: str) -> int:
+    """A row id from a query string or form; anything else ("abc", "²", a huge number) is a 404, not a 500."""
+    if not ASCII_DIGITS.fullmatch(value or ""):
+        raise Http404
+    return int(value)
 
 
 def export_url(what: str, fmt: str = "xlsx", **params) -> str:
@@ -108,7 +121,7 @@ class CallIndexView(IndexView):
     def header_more_buttons(self):
         buttons = list(super().header_more_buttons)
         year = self.request.GET.get("year", "")
-        year = year if year.isdigit() else None
+        year = year if ASCII_DIGITS.fullmatch(year) else None
         for order, (what, label) in enumerate(EXPORTS):
             buttons.append(Button(_("导出%(what)s（XLSX）") % {"what": label}, url=export_url(what, year=year),
                                   icon_name="download", priority=90 + order))
@@ -284,12 +297,9 @@ def export(request):
         raise Http404("没有这种导出。")
     call = None
     if request.GET.get("call"):
-        call_id = request.GET["call"]
-        if not call_id.isdigit():
-            raise Http404
-        call = get_object_or_404(calls_for_officer(request.user), pk=int(call_id))
+        call = get_object_or_404(calls_for_officer(request.user), pk=_id_or_404(request.GET["call"]))
     year = request.GET.get("year", "")
-    sheet = exports.sheet_for(what, request.user, call=call, year=int(year) if year.isdigit() else None)
+    sheet = exports.sheet_for(what, request.user, call=call, year=int(year) if ASCII_DIGITS.fullmatch(year) else None)
     ascii_name, chinese_name = exports.filename(sheet, fmt, call)
     if fmt == "csv":
         response = HttpResponse(exports.to_csv(sheet), content_type="text/csv; charset=utf-8")
@@ -342,6 +352,12 @@ def _assign(view, form):
     return f"已分配 {len(created)} 位评审专家，并通知其评审。"
 
 
+def _withdraw(view, form):
+    review = form.cleaned_data["review"]
+    services.withdraw_review(review, acting_user=view.request.user, reason=form.cleaned_data["reason"])
+    return f"已撤回{review.reviewer.name or review.reviewer}的评审任务。"
+
+
 def _award(view, form):
     award = services.award(view.object, acting_user=view.request.user, amount=form.cleaned_data["amount"],
                            note=form.cleaned_data["note"])
@@ -388,6 +404,7 @@ APPLICATION_ACTIONS = {
     "begin": (BeginScreeningForm, _begin, None),
     "screen": (ScreenForm, _screen, None),
     "assign": (AssignReviewersForm, _assign, "reviewers"),
+    "withdraw": (WithdrawReviewForm, _withdraw, "reason"),
     "award": (AwardForm, _award, "amount"),
     "decline": (DeclineForm, _decline, "reason"),
     "sign": (AgreementForm, _sign, None),
@@ -421,6 +438,7 @@ class ApplicationInspectView(InspectView):
             "begin": status == Status.SUBMITTED,
             "screen": status in (Status.SUBMITTED, Status.SCREENING),
             "assign": status in (Status.REVIEWING, Status.SCORED),
+            "withdraw": status == Status.REVIEWING and self.object.reviews.filter(status__in=PENDING_REVIEWS).exists(),
             "award": status == Status.SCORED,
             "decline": status in (Status.SUBMITTED, Status.SCREENING, Status.REVIEWING, Status.SCORED),
             "sign": award is not None and status == Status.AWARDED,
@@ -432,7 +450,7 @@ class ApplicationInspectView(InspectView):
         form_class = (REPORT_ACTIONS if report is not None else APPLICATION_ACTIONS)[action][0]
         prefix = f"{action}-{report.pk}" if report is not None else action
         kwargs = {"prefix": prefix}
-        if form_class is AssignReviewersForm:
+        if form_class in (AssignReviewersForm, WithdrawReviewForm):
             kwargs["application"] = self.object
         if form_class is PayTrancheForm:
             kwargs["award"] = self.award
@@ -448,12 +466,13 @@ class ApplicationInspectView(InspectView):
         action = request.POST.get("action", "")
         report = None
         if action in REPORT_ACTIONS:
-            report_id = request.POST.get("report", "")
-            if not report_id.isdigit():
-                raise Http404
-            report = get_object_or_404(GrantReport.objects.filter(application=self.object), pk=int(report_id))
+            report = get_object_or_404(GrantReport.objects.filter(application=self.object),
+                                       pk=_id_or_404(request.POST.get("report", "")))
             _form_class, run, field = REPORT_ACTIONS[action]
         elif action in APPLICATION_ACTIONS:
+            if not self.available()[action]:
+                messages.error(request, "该申报当前不能办理这一步，请刷新页面查看最新状态。")
+                return redirect("grant_applications:inspect", self.object.pk)
             _form_class, run, field = APPLICATION_ACTIONS[action]
         else:
             messages.error(request, "无法识别的操作，请刷新页面后重试。")
@@ -523,21 +542,16 @@ def application_document(request, pk: int):
     """grant_applications:document — an application's file, streamed from private storage to an officer in scope."""
     document = get_object_or_404(
         ApplicationDocument.objects.filter(application__in=applications_for_officer(request.user)), pk=pk)
-    return _stream(document)
+    return download(document)
 
 
 def report_document(request, pk: int):
     """grant_applications:report_document — a report's evidence, streamed to an officer in scope."""
     document = get_object_or_404(
         ReportDocument.objects.filter(report__application__in=applications_for_officer(request.user)), pk=pk)
-    return _stream(document)
+    return download(document)
 
 
-def _stream(document):
-    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
-    response["X-Content-SHA256"] = document.sha256
-    return response
 
 
 # --- 孵化基地 ----------------------------------------------------------------------------------------------
@@ -606,10 +620,8 @@ class BaseInspectView(InspectView):
         action = request.POST.get("action", "")
         residency = None
         if action in ("service", "leave"):
-            residency_id = request.POST.get("residency", "")
-            if not residency_id.isdigit():
-                raise Http404
-            residency = get_object_or_404(residencies_for_officer(request.user).filter(base=base), pk=int(residency_id))
+            residency = get_object_or_404(residencies_for_officer(request.user).filter(base=base),
+                                          pk=_id_or_404(request.POST.get("residency", "")))
         if action == "admit":
             form = AdmitForm(request.POST, prefix="admit", user=request.user)
         elif action == "service":

@@ -15,7 +15,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from . import opendata
-from .models import FundingCall
+from .models import FundingCall, Tranche
 from .permissions import open_calls, public_calls
 
 router = Router(tags=["孵化与资助"])
@@ -109,9 +109,8 @@ class CallDetailOut(CallOut):
 
     @staticmethod
     def resolve_tranches(obj):
-        rules = [("协议签订后", obj.tranche_agreement_percent), ("中期报告合格后", obj.tranche_midterm_percent),
-                 ("结项报告合格后", obj.tranche_final_percent)]
-        return [TrancheRuleOut(condition=label, percent=percent) for label, percent in rules if percent]
+        return [TrancheRuleOut(condition=str(Tranche.Condition(condition).label), percent=percent)
+                for condition, percent in obj.tranche_plan()]
 
     @staticmethod
     def resolve_awards(obj):

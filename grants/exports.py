@@ -162,13 +162,25 @@ def sheet_for(what: str, user, *, call: FundingCall | None = None, year: int | N
 
 
 # --- files ---------------------------------------------------------------------------------------------------
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(frame):
+    """Text typed by applicants (a project title, a reason) that a spreadsheet would run as a formula gets a
+    leading apostrophe, so opening an export never executes anything (CSV/formula injection)."""
+    def fix(value):
+        return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+    return frame.apply(lambda column: column.map(fix) if column.dtype == object else column)
+
+
 def to_csv(sheet: Sheet) -> bytes:
-    return sheet.frame.to_csv(index=False).encode("utf-8-sig")
+    return _inert(sheet.frame).to_csv(index=False).encode("utf-8-sig")
 
 
 def to_xlsx(sheet: Sheet) -> bytes:
     buffer = io.BytesIO()
-    frame = sheet.frame
+    frame = _inert(sheet.frame)
     formats = {**dict.fromkeys(sheet.money, MONEY_FORMAT), **dict.fromkeys(sheet.scores, SCORE_FORMAT),
                **dict.fromkeys(sheet.dates, DATE_FORMAT), **dict.fromkeys(sheet.datetimes, DATETIME_FORMAT)}
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:

@@ -26,11 +26,15 @@ def _money_messages(label: str) -> dict:
     }
 
 
+COUNT_LIMIT = 10_000_000  # people or sessions: far above any project, far below the database's integer limit
+
+
 def _count_field(label: str, help_text: str = "") -> forms.IntegerField:
     return forms.IntegerField(
-        label=label, required=False, min_value=0, help_text=help_text,
+        label=label, required=False, min_value=0, max_value=COUNT_LIMIT, help_text=help_text,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
-        error_messages={"invalid": _("请填写整数。"), "min_value": _("不能小于 0。")},
+        error_messages={"invalid": _("请填写整数。"), "min_value": _("不能小于 0。"),
+                        "max_value": _("数字过大，请核对（不超过一千万）。")},
     )
 
 

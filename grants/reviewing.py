@@ -12,13 +12,14 @@ from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core.exceptions import DomainError
+from core.files import download
 from core.money import to_yuan
 
 from . import services
 from .forms import DeclarationForm, ReviewForm
 from .models import ApplicationDocument, Review
 from .permissions import reviews_of
-from .workspace import checklist_of, download_response
+from .workspace import checklist_of
 
 RState = Review.Status
 OPENED = [RState.DECLARED, RState.SUBMITTED]  # the states in which the application is open to the reviewer
@@ -127,4 +128,4 @@ def review_document(request, pk: int, doc_pk: int):
     """A document of the application under review, for its reviewer once they declared no conflict."""
     review = get_object_or_404(reviews_of(request.user).filter(status__in=OPENED), pk=pk)
     document = get_object_or_404(ApplicationDocument.objects.filter(application_id=review.application_id), pk=doc_pk)
-    return download_response(document)
+    return download(document)

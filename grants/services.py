@@ -69,6 +69,9 @@ def call_problems(call: FundingCall, criteria=None) -> dict[str, str]:
     percents = (call.tranche_agreement_percent or 0) + (call.tranche_midterm_percent or 0) + (call.tranche_final_percent or 0)
     if percents != 100:
         problems["tranche_final_percent"] = f"三期拨付比例合计须为 100%，目前合计 {percents}%。"
+    if not call.tranche_agreement_percent:
+        # The first payment is what starts the project (协议签订 → 执行中); without it nothing could follow.
+        problems["tranche_agreement_percent"] = "协议签订后拨付比例须大于 0：项目在首期资金拨付后进入执行。"
     if call.max_amount is not None and call.budget is not None and call.max_amount > call.budget:
         problems["max_amount"] = f"单项资助上限不能超过资金总额 {format_yuan(call.budget)}。"
     if call.opens_at and call.closes_at and call.closes_at <= call.opens_at:
@@ -325,6 +328,9 @@ def assign_reviewers(application: GrantApplication, reviewers, *, acting_user) -
     for reviewer in reviewers:
         if application.organization.memberships.filter(user=reviewer).exists():
             raise ReviewRefused(f"{reviewer}是申报组织的成员，存在利益冲突，不能评审该申报。")
+        if may_manage_call(reviewer, application.call):
+            # Separation of duties: whoever runs the call sees every score in the admin, so cannot be a reviewer.
+            raise ReviewRefused(f"{reviewer}负责管理本资助计划，不能担任其评审专家。")
         if not (reviewer.has_role(Role.REVIEWER) or reviewer.jurisdictions):
             raise ReviewRefused(f"{reviewer}不是评审专家，不能分配。")
         review, new = Review.objects.get_or_create(application=application, reviewer=reviewer,
@@ -340,15 +346,20 @@ def assign_reviewers(application: GrantApplication, reviewers, *, acting_user) -
     return created
 
 
-def _locked_review(review: Review) -> Review:
-    return Review.objects.select_for_update(of=("self",)).select_related("application", "application__call").get(pk=review.pk)
+def _locked_review(review: Review) -> tuple[Review, GrantApplication]:
+    """The review and its application, both locked, the application first (the lock order of every service that
+    touches an application and a row under it), so a declaration never moves a stale application."""
+    application = _locked(review.application)
+    review = Review.objects.select_for_update(of=("self",)).get(pk=review.pk)
+    review.application = application
+    return review, application
 
 
 @transaction.atomic
 def declare_conflict(review: Review, *, acting_user, has_conflict: bool, statement: str = "") -> ConflictDeclaration:
     """The reviewer's declaration, made once before the application opens to them. A conflict closes the review
     (回避): the application stays hidden from them and their scores never count."""
-    review = _locked_review(review)
+    review, application = _locked_review(review)
     if review.reviewer_id != acting_user.pk:
         raise PermissionDenied("只能为分配给本人的评审作出声明。")
     if review.status != Review.Status.ASSIGNED:
@@ -359,7 +370,6 @@ def declare_conflict(review: Review, *, acting_user, has_conflict: bool, stateme
     declaration = ConflictDeclaration.objects.create(review=review, has_conflict=has_conflict, statement=statement)
     review.status = Review.Status.CONFLICTED if has_conflict else Review.Status.DECLARED
     review.save(update_fields=["status"])
-    application = review.application
     audit.record("grants.review.declare", actor=acting_user, obj=application, region=application.region,
                  after={"review": review.pk, "has_conflict": has_conflict, "statement": statement})
     if has_conflict:
@@ -380,7 +390,7 @@ def submit_review(review: Review, *, acting_user, scores: dict, comment: str = "
     """Scores per criterion with a written rationale: ``scores`` maps a criterion id to (score, rationale).
     Once submitted the review is final; the application's aggregate is recomputed, and when every
     non-conflicted reviewer has submitted the application is 已评分."""
-    review = _locked_review(review)
+    review, application = _locked_review(review)
     if review.reviewer_id != acting_user.pk:
         raise PermissionDenied("只能提交分配给本人的评审。")
     if review.status == Review.Status.ASSIGNED:
@@ -389,7 +399,6 @@ def submit_review(review: Review, *, acting_user, scores: dict, comment: str = "
         raise ReviewRefused("您已声明存在利益冲突，不能评审该申报。")
     if review.status == Review.Status.SUBMITTED:
         raise ReviewRefused("评审已提交，不能修改。")
-    application = GrantApplication.objects.select_for_update(of=("self",)).get(pk=review.application_id)
     if application.status != Status.REVIEWING:
         raise ReviewRefused("该申报当前不在评审阶段。")
     cleaned: dict[int, Decimal] = {}
@@ -421,10 +430,31 @@ def submit_review(review: Review, *, acting_user, scores: dict, comment: str = "
     return review
 
 
+@transaction.atomic
+def withdraw_review(review: Review, *, acting_user, reason: str) -> Review:
+    """Take back a review the reviewer has not submitted (they cannot be reached, or declined late), so that one
+    silent reviewer never holds an application in 评审中; the aggregate is recomputed without it."""
+    review, application = _locked_review(review)
+    _manager(acting_user, application)
+    if review.status not in (Review.Status.ASSIGNED, Review.Status.DECLARED):
+        raise ReviewRefused("只能撤回尚未提交的评审。")
+    if not (reason or "").strip():
+        raise ReviewRefused("请填写撤回理由。")
+    before = review.status
+    review.status = Review.Status.WITHDRAWN
+    review.save(update_fields=["status"])
+    audit.record("grants.review.withdraw", actor=acting_user, obj=application, region=application.region,
+                 before={"review": review.pk, "status": before}, after={"status": review.status}, reason=reason.strip())
+    notify(review.reviewer, "评审任务已撤回", f"“{application.project_title}”的评审任务已撤回：{reason.strip()}")
+    _refresh_aggregate(application, actor=acting_user)
+    return review
+
+
 def _refresh_aggregate(application: GrantApplication, *, actor):
-    """Recompute the mean and spread of the submitted non-conflicted reviews; when none is outstanding and at
-    least one is in, the application is 已评分."""
-    reviews = list(Review.objects.filter(application=application).exclude(status=Review.Status.CONFLICTED))
+    """Recompute the mean and spread of the submitted reviews (conflicted and withdrawn ones never count); when
+    none is outstanding and at least one is in, the application is 已评分. The caller holds its lock."""
+    reviews = list(Review.objects.filter(application=application)
+                   .exclude(status__in=[Review.Status.CONFLICTED, Review.Status.WITHDRAWN]))
     totals = [r.total for r in reviews if r.status == Review.Status.SUBMITTED]
     fields = {
         "score": (sum(totals) / len(totals)).quantize(Decimal("0.01")) if totals else None,
@@ -450,10 +480,7 @@ def ranking(call: FundingCall):
 # --- awards -------------------------------------------------------------------------------------------------
 def _tranche_plan(call: FundingCall, amount: Decimal) -> list[tuple[str, int, Decimal]]:
     """(condition, percent, amount) per tranche; the last takes the rounding so the tranches add up exactly."""
-    plan = [(Tranche.Condition.AGREEMENT, call.tranche_agreement_percent),
-            (Tranche.Condition.MIDTERM, call.tranche_midterm_percent),
-            (Tranche.Condition.FINAL, call.tranche_final_percent)]
-    plan = [(condition, percent) for condition, percent in plan if percent]
+    plan = call.tranche_plan()
     rows, allotted = [], Decimal("0")
     for index, (condition, percent) in enumerate(plan):
         share = amount - allotted if index == len(plan) - 1 else to_yuan(amount * percent / 100)
@@ -640,13 +667,22 @@ def claw_back(award: Award, *, acting_user, amount, reason: str, paid_on: dateti
 REPORT_FIELDS = ["beneficiaries_reached", "activities_held", "spent_amount", "outcomes", "problems"]
 
 
-def _report_open(application: GrantApplication, kind: str):
+def report_closed_reason(application: GrantApplication, kind: str) -> str:
+    """Why a report of ``kind`` cannot be written now ("" when it can): only while the project runs, and a final
+    report only after a 合格 mid-term."""
     if application.status != Status.IN_PROGRESS:
-        raise ReportRefused("项目执行期间才能提交报告。")
+        return "项目执行期间（首期资金拨付后）才能填写报告。"
     if kind == GrantReport.Kind.FINAL:
         midterm = GrantReport.objects.filter(application=application, kind=GrantReport.Kind.MIDTERM).first()
         if midterm is None or not midterm.passed:
-            raise ReportRefused("中期报告评定合格后才能提交结项报告。")
+            return "中期报告评定合格后才能填写结项报告。"
+    return ""
+
+
+def _report_open(application: GrantApplication, kind: str):
+    reason = report_closed_reason(application, kind)
+    if reason:
+        raise ReportRefused(reason)
 
 
 @transaction.atomic
@@ -670,8 +706,9 @@ def save_report(application: GrantApplication, kind: str, *, acting_user, data: 
 
 @transaction.atomic
 def attach_report_document(report: GrantReport, upload, *, acting_user) -> ReportDocument:
-    report = GrantReport.objects.select_for_update().select_related("application__organization").get(pk=report.pk)
-    _member(acting_user, report.application)
+    application = _locked(report.application)
+    report = GrantReport.objects.select_for_update().get(pk=report.pk)
+    _member(acting_user, application)
     if report.status != GrantReport.Status.DRAFT:
         raise ReportRefused("报告已提交，不能再上传佐证材料。")
     kind = validate_document(upload)
@@ -686,8 +723,8 @@ def attach_report_document(report: GrantReport, upload, *, acting_user) -> Repor
 
 @transaction.atomic
 def submit_report(report: GrantReport, *, acting_user) -> GrantReport:
+    application = _locked(report.application)  # the application first, then the report: one lock order
     report = GrantReport.objects.select_for_update().get(pk=report.pk)
-    application = _locked(report.application)
     _member(acting_user, application)
     _report_open(application, report.kind)
     if report.status != GrantReport.Status.DRAFT:
@@ -707,8 +744,8 @@ def submit_report(report: GrantReport, *, acting_user) -> GrantReport:
 @transaction.atomic
 def return_report(report: GrantReport, *, acting_user, reason: str) -> GrantReport:
     """Send a submitted report back to the organization for more evidence or corrections."""
-    report = GrantReport.objects.select_for_update().get(pk=report.pk)
     application = _locked(report.application)
+    report = GrantReport.objects.select_for_update().get(pk=report.pk)
     _manager(acting_user, application)
     if report.status != GrantReport.Status.SUBMITTED:
         raise ReportRefused("只有已提交、未评定的报告可以退回。")
@@ -725,8 +762,8 @@ def return_report(report: GrantReport, *, acting_user, reason: str) -> GrantRepo
 def assess_report(report: GrantReport, *, acting_user, score: int, assessment: str) -> GrantReport:
     """Grade a submitted report by the call's bands. A failing (C) report stops the tranches it and those after it
     would release and terminates the project; a passing final report closes it (结项)."""
-    report = GrantReport.objects.select_for_update().get(pk=report.pk)
     application = _locked(report.application)
+    report = GrantReport.objects.select_for_update().get(pk=report.pk)
     _manager(acting_user, application)
     if report.status != GrantReport.Status.SUBMITTED:
         raise ReportRefused("只有已提交的报告可以评定。")
@@ -746,8 +783,13 @@ def assess_report(report: GrantReport, *, acting_user, score: int, assessment: s
         stopped = [Tranche.Condition.MIDTERM, Tranche.Condition.FINAL] if report.kind == GrantReport.Kind.MIDTERM \
             else [Tranche.Condition.FINAL]
         reason = f"{label}评定为 C（不合格），后续资金停止拨付"
-        Tranche.objects.filter(award__application=application, status=Tranche.Status.PENDING,
-                               condition__in=stopped).update(status=Tranche.Status.STOPPED, stopped_reason=reason)
+        to_stop = Tranche.objects.filter(award__application=application, status=Tranche.Status.PENDING,
+                                         condition__in=stopped)
+        halted = [{"tranche": t.sequence, "amount": str(t.amount)} for t in to_stop]
+        to_stop.update(status=Tranche.Status.STOPPED, stopped_reason=reason)
+        if halted:
+            audit.record("grants.tranche.stop", actor=acting_user, obj=application, after={"stopped": halted},
+                         reason=reason)
         _move(application, Status.TERMINATED, actor=acting_user, reason=reason)
         _tell(application, f"{label}不合格", f"{reason}。评定意见：{report.assessment}")
     elif report.kind == GrantReport.Kind.FINAL:

@@ -71,10 +71,7 @@ def rules_in_words(call: FundingCall) -> list[tuple[str, str]]:
 
 
 def tranche_schedule(call: FundingCall) -> list[tuple[str, int]]:
-    plan = [(Tranche.Condition.AGREEMENT.label, call.tranche_agreement_percent),
-            (Tranche.Condition.MIDTERM.label, call.tranche_midterm_percent),
-            (Tranche.Condition.FINAL.label, call.tranche_final_percent)]
-    return [(str(label), percent) for label, percent in plan if percent]
+    return [(str(Tranche.Condition(condition).label), percent) for condition, percent in call.tranche_plan()]
 
 
 def call(request, pk: int):

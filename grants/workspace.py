@@ -8,13 +8,14 @@ grants.permissions, so another organization's application, document or report is
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError
+from core.files import download
 from core.money import to_yuan
 from core.permissions import member_q
 from orgs.models import Organization
@@ -232,19 +233,12 @@ def application(request, pk: int):
     return redirect("grants:application", pk=pk)
 
 
-def download_response(document):
-    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
-    response["X-Content-SHA256"] = document.sha256
-    return response
-
-
 @login_required
 def document(request, pk: int):
     document = get_object_or_404(
         ApplicationDocument.objects.filter(application__in=applications_of_member(request.user)), pk=pk
     )
-    return download_response(document)
+    return download(document)
 
 
 @login_required
@@ -252,24 +246,13 @@ def report_document(request, pk: int):
     document = get_object_or_404(
         ReportDocument.objects.filter(report__application__in=applications_of_member(request.user)), pk=pk
     )
-    return download_response(document)
+    return download(document)
 
 
 # --- reports ------------------------------------------------------------------------------------------------
-def _report_closed_reason(application, kind, midterm) -> str:
-    if application.status != Status.IN_PROGRESS:
-        return "项目执行期间（首期资金拨付后）才能填写报告。"
-    if kind == GrantReport.Kind.FINAL and (midterm is None or not midterm.passed):
-        return "中期报告评定合格后才能填写结项报告。"
-    return ""
-
-
 def _report_page(request, application, kind, report, *, form=None, evidence_errors=None, status=200):
     award = Award.objects.filter(application=application).first()
-    midterm = None
-    if kind == GrantReport.Kind.FINAL:
-        midterm = GrantReport.objects.filter(application=application, kind=GrantReport.Kind.MIDTERM).first()
-    closed = _report_closed_reason(application, kind, midterm)
+    closed = services.report_closed_reason(application, kind)
     editable = not closed and (report is None or report.status == GrantReport.Status.DRAFT)
     if editable and form is None:
         form = ReportForm(initial=ReportForm.initial_from(report), application=application, award=award)
@@ -289,8 +272,7 @@ def report(request, pk: int, kind: str):
     report = GrantReport.objects.filter(application=application, kind=kind).first()
     if request.method != "POST":
         return _report_page(request, application, kind, report)
-    midterm = GrantReport.objects.filter(application=application, kind=GrantReport.Kind.MIDTERM).first()
-    closed = _report_closed_reason(application, kind, midterm)
+    closed = services.report_closed_reason(application, kind)
     if closed or (report is not None and report.status != GrantReport.Status.DRAFT):
         messages.error(request, closed or "报告已提交，不能修改。")
         return redirect(reverse("grants:report", kwargs={"pk": pk, "kind": kind}))

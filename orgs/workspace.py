@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.exceptions import DomainError
+from core.files import download
 from core.models import Notification
 from core.notify import mark_read
 
@@ -174,10 +175,7 @@ def document_download(request, pk: int):
     document = get_object_or_404(
         ApplicationDocument.objects.filter(application__in=applications_for(request.user)), pk=pk
     )
-    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
-    response["X-Content-SHA256"] = document.sha256
-    return response
+    return download(document)
 
 
 @login_required

@@ -112,6 +112,12 @@ class FundingCall(ClusterableModel):
         labels = dict(Organization.Kind.choices)
         return [str(labels.get(kind, kind)) for kind in self.eligible_kinds or []]
 
+    def tranche_plan(self) -> list[tuple[str, int]]:
+        """(condition, percent) of each tranche an award of this call gets, in order; a 0 % stage is left out."""
+        plan = [("agreement", self.tranche_agreement_percent), ("midterm", self.tranche_midterm_percent),
+                ("final", self.tranche_final_percent)]
+        return [(condition, percent) for condition, percent in plan if percent]
+
     def band_for(self, score) -> str:
         """The report grade for a score out of 100: A, B (both 合格) or C."""
         if score >= self.band_a:
@@ -341,6 +347,7 @@ class Review(models.Model):
         CONFLICTED = "conflicted", _("已回避")
         DECLARED = "declared", _("待评分")
         SUBMITTED = "submitted", _("已提交")
+        WITHDRAWN = "withdrawn", _("已撤回")
 
     application = models.ForeignKey(GrantApplication, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grant_reviews",
