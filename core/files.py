@@ -90,3 +90,17 @@ def download(document) -> FileResponse:
                             content_type=document.content_type)
     response["X-Content-SHA256"] = document.sha256
     return response
+
+
+def store(document, upload, *, uploaded_by):
+    """Check ``upload`` by content and size, then save it as ``document`` (an unsaved row of a model with the
+    file, original_name, content_type, size, sha256 and uploaded_by fields) under a private random name."""
+    kind = validate_document(upload)
+    document.original_name = upload.name[:200]
+    document.content_type = CONTENT_TYPES[kind]
+    document.size = upload.size
+    document.sha256 = sha256_of(upload)
+    document.uploaded_by = uploaded_by
+    document.file.save(upload.name, upload, save=False)
+    document.save()
+    return document

@@ -5,8 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from core.models import Region, Role, User
-from core.permissions import jurisdiction_q
+from core.admin_forms import jurisdiction_regions
+from core.models import Role, User
 from orgs.models import Organization
 
 
@@ -20,7 +20,7 @@ class CampaignForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         user = getattr(self, "for_user", None)
         if "region" in self.fields and user is not None and not user.is_superuser:
-            self.fields["region"].queryset = Region.objects.filter(jurisdiction_q(user, "self")).order_by("path")
+            self.fields["region"].queryset = jurisdiction_regions(user)
         if "experts" in self.fields:
             self.fields["experts"].queryset = User.objects.filter(role_assignments__role=Role.REVIEWER).distinct()
             self.fields["experts"].widget = forms.CheckboxSelectMultiple()

@@ -12,14 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput
 
-from core.models import Region, Role, User
-from core.permissions import can_administer_region, jurisdiction_q
+from core.admin_forms import JurisdictionRegionMixin
+from core.models import Role, User
+from core.permissions import jurisdiction_q
 from orgs.models import Organization
+from orgs.queries import ACTIVE
 
 from . import services
 from .models import FundingCall, Residency, ResidencyService, Review, Tranche
 
-OUTSIDE_JURISDICTION = _("只能选择本人辖区内的区划。")
 NOT_IN_FUTURE = _("日期不能晚于今天。")
 
 # call_problems() keys and the form fields each one needs: a problem is only reported when every field it
@@ -32,35 +33,6 @@ PROBLEM_DEPENDS = {
 }
 CALL_RULE_FIELDS = ("budget", "max_amount", "opens_at", "closes_at", "tranche_agreement_percent",
                     "tranche_midterm_percent", "tranche_final_percent", "band_a", "band_b")
-
-
-def jurisdiction_regions(user):
-    """The regions an officer administers (their jurisdictions' subtrees); every region for a superuser."""
-    regions = Region.objects.order_by("path")
-    if user is None or user.is_superuser:
-        return regions
-    return regions.filter(jurisdiction_q(user, "self"))
-
-
-class JurisdictionRegionMixin:
-    """Limit ``region`` to the officer's jurisdiction (any region for a superuser), with a Chinese message."""
-
-    def _limit_region(self):
-        user = getattr(self, "for_user", None)
-        if "region" not in self.fields or user is None:
-            return
-        field = self.fields["region"]
-        field.queryset = jurisdiction_regions(user)
-        field.error_messages["invalid_choice"] = OUTSIDE_JURISDICTION
-        if not self.is_bound and not getattr(self.instance, "region_id", None) and user.jurisdictions:
-            self.initial.setdefault("region", user.jurisdictions[0].pk)
-
-    def clean_region(self):
-        region = self.cleaned_data.get("region")
-        user = getattr(self, "for_user", None)
-        if region is not None and user is not None and not can_administer_region(user, region):
-            raise forms.ValidationError(OUTSIDE_JURISDICTION)
-        return region
 
 
 class FundingCallForm(JurisdictionRegionMixin, WagtailAdminModelForm):
@@ -297,7 +269,7 @@ class ReturnReportForm(forms.Form):
 # --- the base page ---------------------------------------------------------------------------------------
 def organizations_for(user):
     """Active organizations an officer may admit: those of their jurisdiction (all for a superuser)."""
-    queryset = Organization.objects.filter(status__in=[Organization.Status.REGISTERED, Organization.Status.FILED])
+    queryset = Organization.objects.filter(ACTIVE)
     return queryset if user.is_superuser else queryset.filter(jurisdiction_q(user, "region"))
 
 

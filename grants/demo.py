@@ -31,6 +31,7 @@ from tqdm import tqdm
 
 from core.models import Region, User
 from orgs.models import CreditListing, Membership, Organization
+from orgs.queries import ACTIVE
 
 from . import incubation, services
 from .models import (
@@ -154,8 +155,7 @@ class _Builder:
         self.city = Region.objects.get(code="520100")
         listed = CreditListing.objects.filter(organization=OuterRef("pk"), removed_on__isnull=True)
         self.pool = list(
-            Organization.objects.filter(status__in=[Organization.Status.REGISTERED, Organization.Status.FILED],
-                                        region__path__startswith=self.city.path)
+            Organization.objects.filter(ACTIVE, region__path__startswith=self.city.path)
             .annotate(listed=Exists(listed)).filter(listed=False).exclude(name=DEMO_ORGANIZATION)
             .select_related("region").order_by("pk")
         )

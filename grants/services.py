@@ -12,7 +12,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from core import audit
-from core.files import CONTENT_TYPES, sha256_of, validate_document
+from core.files import store
 from core.models import Role
 from core.money import format_yuan, to_yuan
 from core.notify import notify
@@ -231,13 +231,8 @@ def attach_document(application: GrantApplication, requirement, upload, *, actin
         raise GrantsError("申报已提交，不能再上传材料。")
     if requirement.call_id != application.call_id:
         raise GrantsError("该材料不在本计划的材料清单中。")
-    kind = validate_document(upload)
-    document = ApplicationDocument(
-        application=application, requirement=requirement, original_name=upload.name[:200],
-        content_type=CONTENT_TYPES[kind], size=upload.size, sha256=sha256_of(upload), uploaded_by=acting_user,
-    )
-    document.file.save(upload.name, upload, save=False)
-    document.save()
+    document = store(ApplicationDocument(application=application, requirement=requirement), upload,
+                     uploaded_by=acting_user)
     audit.record("grants.application.document", actor=acting_user, obj=application,
                  after={"requirement": requirement.name, "name": document.original_name, "sha256": document.sha256})
     return document
@@ -711,11 +706,7 @@ def attach_report_document(report: GrantReport, upload, *, acting_user) -> Repor
     _member(acting_user, application)
     if report.status != GrantReport.Status.DRAFT:
         raise ReportRefused("报告已提交，不能再上传佐证材料。")
-    kind = validate_document(upload)
-    document = ReportDocument(report=report, original_name=upload.name[:200], content_type=CONTENT_TYPES[kind],
-                              size=upload.size, sha256=sha256_of(upload), uploaded_by=acting_user)
-    document.file.save(upload.name, upload, save=False)
-    document.save()
+    document = store(ReportDocument(report=report), upload, uploaded_by=acting_user)
     audit.record("grants.report.document", actor=acting_user, obj=report.application,
                  after={"report": report.pk, "name": document.original_name, "sha256": document.sha256})
     return document

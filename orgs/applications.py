@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core import audit
 from core.dates import add_years
-from core.files import CONTENT_TYPES, sha256_of, validate_document
+from core.files import store
 from core.notify import notify
 from core.sequences import next_value
 from core.workflow import move
@@ -89,13 +89,8 @@ def attach_document(application: Application, requirement: str, upload, *, actin
         raise DomainError("申请已提交，当前不能上传材料。")
     if requirement not in dict(application.required_documents()):
         raise DomainError("该材料不在本申请的材料清单中。")
-    kind = validate_document(upload)
-    document = ApplicationDocument(
-        application=application, requirement=requirement, original_name=upload.name[:200],
-        content_type=CONTENT_TYPES[kind], size=upload.size, sha256=sha256_of(upload), uploaded_by=acting_user,
-    )
-    document.file.save(upload.name, upload, save=False)
-    document.save()
+    document = store(ApplicationDocument(application=application, requirement=requirement), upload,
+                     uploaded_by=acting_user)
     audit.record(
         "application.document", actor=acting_user, obj=application,
         after={"requirement": requirement, "name": document.original_name, "sha256": document.sha256},

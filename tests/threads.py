@@ -49,3 +49,8 @@ def run_with_workers(jobs, workers: int | None = None):
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "a worker thread hung"
     return results
+
+
+def unexpected(results, *allowed):
+    """What the jobs raised that they may not: any exception but the given domain errors."""
+    return [r for r in results if isinstance(r, Exception) and not isinstance(r, allowed)]

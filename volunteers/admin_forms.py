@@ -7,42 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from core.models import Region, User
-from core.permissions import can_administer_region, jurisdiction_q
+from core.admin_forms import JurisdictionRegionMixin
+from core.models import User
 from core.phone import normalize_phone, validate_phone
 
 from .permissions import volunteers_for_officer
-
-OUTSIDE_JURISDICTION = _("只能选择本人辖区内的区划。")
-
-
-def jurisdiction_regions(user):
-    """The regions an officer administers (their jurisdictions' subtrees); every region for a superuser."""
-    regions = Region.objects.order_by("path")
-    if user is None or user.is_superuser:
-        return regions
-    return regions.filter(jurisdiction_q(user, "self"))
-
-
-class JurisdictionRegionMixin:
-    """Limit the ``region`` field to the officer's jurisdiction, with a Chinese error for a region outside it."""
-
-    def _limit_region(self):
-        user = getattr(self, "for_user", None)
-        if "region" not in self.fields or user is None:
-            return
-        field = self.fields["region"]
-        field.queryset = jurisdiction_regions(user)
-        field.error_messages["invalid_choice"] = OUTSIDE_JURISDICTION
-        if not self.is_bound and not getattr(self.instance, "region_id", None) and user.jurisdictions:
-            self.initial.setdefault("region", user.jurisdictions[0].pk)
-
-    def clean_region(self):
-        region = self.cleaned_data.get("region")
-        user = getattr(self, "for_user", None)
-        if region is not None and user is not None and not can_administer_region(user, region):
-            raise forms.ValidationError(OUTSIDE_JURISDICTION)
-        return region
 
 
 class MerchantForm(JurisdictionRegionMixin, WagtailAdminModelForm):

@@ -28,6 +28,7 @@ from core.models import Region, Role, RoleAssignment, Sequence, User
 from core.services import grant_role
 from orgs.codes import make_id_number
 from orgs.models import Organization, ServiceField
+from orgs.queries import ACTIVE
 
 from . import services
 from .models import (
@@ -415,7 +416,7 @@ class _Generator:
     def _organizers(self, count: int):
         """(organization or None, region) for each activity: 阳光助残服务社 has several, a third are communities'."""
         rng, world = self.rng, self.world
-        orgs = list(Organization.objects.filter(status__in=[Organization.Status.REGISTERED, Organization.Status.FILED])
+        orgs = list(Organization.objects.filter(ACTIVE)
                     .select_related("region").order_by("pk"))
         fields: dict[int, list[str]] = {}
         codes = {pk: code for code, pk in world.fields.items()}

@@ -477,16 +477,9 @@ def decline_record(record: ServiceRecord, *, acting_user, reason: str) -> Servic
 
 
 # --- corrections ------------------------------------------------------------------------------------------
-@transaction.atomic
-def request_correction(record: ServiceRecord, *, acting_user, new_minutes: int, reason: str) -> Correction:
-    """A volunteer asks for an approved record's hours to be corrected; the organizer decides."""
-    record = ServiceRecord.objects.select_for_update().select_related("volunteer", "activity").get(pk=record.pk)
-    if record.volunteer.user_id != acting_user.pk:
-        raise PermissionDenied("只能对本人的服务记录申请更正。")
-    if record.status != ServiceRecord.Status.APPROVED:
-        raise AttendanceError("只有已确认的记录可以申请更正。")
-    if record.corrections.filter(status=Correction.Status.REQUESTED).exists():
-        raise AttendanceError("该记录已有待处理的更正申请。")
+def _new_correction(record: ServiceRecord, *, acting_user, new_minutes: int, reason: str) -> Correction:
+    """The correcting row (old and new minutes and points, who, why) after checking the new value and the reason;
+    the caller holds the record's lock."""
     if new_minutes < 1:
         raise AttendanceError("更正后的服务时长至少为 1 分钟。", field="new_minutes")
     if new_minutes == record.minutes:
@@ -497,6 +490,20 @@ def request_correction(record: ServiceRecord, *, acting_user, new_minutes: int, 
         record=record, old_minutes=record.minutes, new_minutes=new_minutes, old_points=record.points,
         new_points=points_for(new_minutes, record.points_per_hour), reason=reason.strip(), requested_by=acting_user,
     )
+    return correction
+
+
+@transaction.atomic
+def request_correction(record: ServiceRecord, *, acting_user, new_minutes: int, reason: str) -> Correction:
+    """A volunteer asks for an approved record's hours to be corrected; the organizer decides."""
+    record = ServiceRecord.objects.select_for_update().select_related("volunteer", "activity").get(pk=record.pk)
+    if record.volunteer.user_id != acting_user.pk:
+        raise PermissionDenied("只能对本人的服务记录申请更正。")
+    if record.status != ServiceRecord.Status.APPROVED:
+        raise AttendanceError("只有已确认的记录可以申请更正。")
+    if record.corrections.filter(status=Correction.Status.REQUESTED).exists():
+        raise AttendanceError("该记录已有待处理的更正申请。")
+    correction = _new_correction(record, acting_user=acting_user, new_minutes=new_minutes, reason=reason)
     audit.record("volunteers.correction.request", actor=acting_user, obj=correction, region=record.region,
                  before={"minutes": record.minutes}, after={"minutes": new_minutes}, reason=reason)
     return correction
@@ -566,16 +573,7 @@ def correct_record(record: ServiceRecord, *, acting_user, new_minutes: int, reas
         raise PermissionDenied("只有活动组织者可以更正服务记录。")
     if record.status != ServiceRecord.Status.APPROVED:
         raise AttendanceError("只有已确认的记录需要更正；待审核的记录请直接审核。")
-    if new_minutes < 1:
-        raise AttendanceError("更正后的服务时长至少为 1 分钟。", field="new_minutes")
-    if new_minutes == record.minutes:
-        raise AttendanceError("更正后的时长与现有时长相同。", field="new_minutes")
-    if not reason.strip():
-        raise AttendanceError("请说明更正理由。", field="reason")
-    correction = Correction.objects.create(
-        record=record, old_minutes=record.minutes, new_minutes=new_minutes, old_points=record.points,
-        new_points=points_for(new_minutes, record.points_per_hour), reason=reason.strip(), requested_by=acting_user,
-    )
+    correction = _new_correction(record, acting_user=acting_user, new_minutes=new_minutes, reason=reason)
     return _apply(correction, acting_user=acting_user, note="组织者主动更正")
 
 

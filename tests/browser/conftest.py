@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from .pages import DEMO_PASSWORD
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 FLAGS = [
@@ -35,7 +37,6 @@ def artifacts():
     return ARTIFACTS
 
 
-DEMO_PASSWORD = "Demo@2026"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core import sms
 from evaluations import services
 from evaluations.models import Campaign, Rating, Result
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.pages import DEMO_PASSWORD
 from tests.evaluations.helpers import values, verified_user
 from tests.factories import OrganizationFactory
 

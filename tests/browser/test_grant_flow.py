@@ -20,32 +20,11 @@ from grants.models import (
     Review,
     Tranche,
 )
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.pages import DEMO_PASSWORD, shoot, sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.grants.helpers import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-WIDTHS = [(375, "phone"), (1280, "desktop")]
-
-
-def sign_in(page, base, phone):
-    page.goto(base + "/accounts/login/")
-    page.fill("input[name=username]", phone)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/accounts/")
-
-
-def shoot(page, artifacts, name, *, admin=False):
-    """Screenshots at phone and desktop width; public pages must not overflow sideways on a phone."""
-    viewport = page.viewport_size
-    for width, label in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(artifacts / f"grants-{name}-{label}.png"), full_page=True)
-        if not admin:
-            scroll = page.evaluate("document.documentElement.scrollWidth")
-            assert scroll <= width, f"{name} overflows horizontally at {width} px ({scroll} px wide)"
-    page.set_viewport_size(viewport)
 
 
 def person(browser, width=1280):
@@ -89,7 +68,7 @@ def test_apply_review_award_pay_and_report_in_the_browser(browser, live_server, 
     org = person(browser, width=375)
     org.goto(base + reverse("grants:calls"))
     assert "2026 年南明区公益创投" in org.content()
-    shoot(org, artifacts, "calls")
+    shoot(org, artifacts, "grants-calls")
     sign_in(org, base, member.phone)
     org.goto(base + reverse("grants:workspace"))
     org.click("form[action*='/start/'] button:text-is('申报'), main button:text-is('申报')")
@@ -105,7 +84,7 @@ def test_apply_review_award_pay_and_report_in_the_browser(browser, live_server, 
     org.fill("input[name=lines-1-item]", "活动物料")
     org.fill("input[name=lines-1-amount]", "10000")
     org.set_input_files(f"input[name=doc-{requirement.pk}]", str(evidence))
-    shoot(org, artifacts, "application-draft")
+    shoot(org, artifacts, "grants-application-draft")
     org.click("main button[name=submit]")
     org.wait_for_load_state()
     application.refresh_from_db()
@@ -143,7 +122,7 @@ def test_apply_review_award_pay_and_report_in_the_browser(browser, live_server, 
             page.fill(f"input[name=s{criterion.pk}]", str(mark))
             page.fill(f"textarea[name=r{criterion.pk}]", "设计合理，团队有经验")
         if expert == experts[1]:
-            shoot(page, artifacts, "review-scoring")
+            shoot(page, artifacts, "grants-review-scoring")
         page.click("button:text-is('提交评审意见')")
         page.wait_for_load_state()
         page.context.close()
@@ -202,4 +181,4 @@ def test_apply_review_award_pay_and_report_in_the_browser(browser, live_server, 
     # The organization sees its tranches on the application page.
     org.goto(base + reverse("grants:application", args=[application.pk]))
     assert "已拨付" in org.content()
-    shoot(org, artifacts, "application-funded")
+    shoot(org, artifacts, "grants-application-funded")

@@ -8,17 +8,10 @@ from django.urls import reverse
 
 from orgs.codes import make_credit_code
 from orgs.models import Application
+from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def sign_in(page, base, phone, password):
-    page.goto(base + "/accounts/login/")
-    page.fill("input[name=username]", phone)
-    page.fill("input[name=password]", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/accounts/")
 
 
 def test_apply_correct_approve_and_verify_in_the_browser(browser, live_server, artifacts, tmp_path, demo_people):

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.browser.pages import shoot, sign_in
 from tests.factories import PASSWORD
 from tests.pdftext import pdf_text
 from tests.volunteers.helpers import (
@@ -23,26 +24,6 @@ from volunteers.models import ServiceRecord, SignUp, Volunteer, Voucher
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WIDTHS = [(375, "phone"), (1280, "desktop")]
-
-
-def sign_in(page, base, phone, password):
-    page.goto(base + "/accounts/login/")
-    page.fill("input[name=username]", phone)
-    page.fill("input[name=password]", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/accounts/")
-
-
-def shoot(page, artifacts, name):
-    """Full-page screenshots of what the page shows now, at phone and desktop width; the viewport is put back."""
-    viewport = page.viewport_size
-    for width, label in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(artifacts / f"volunteers-{name}-{label}.png"), full_page=True)
-        scroll = page.evaluate("document.documentElement.scrollWidth")
-        assert scroll <= width, f"{name} overflows horizontally at {width} px ({scroll} px wide)"
-    page.set_viewport_size(viewport)
 
 
 def test_sign_up_check_in_and_out_confirm_redeem_complete_and_certify_in_the_browser(
@@ -60,7 +41,7 @@ def test_sign_up_check_in_and_out_confirm_redeem_complete_and_certify_in_the_bro
     sign_in(person, base, volunteer.phone, PASSWORD)
     person.goto(base + reverse("volunteers:activities"))
     assert "花果园社区助老服务" in person.content()
-    shoot(person, artifacts, "activities")
+    shoot(person, artifacts, "volunteers-activities")
     person.goto(base + reverse("volunteers:register"))
     person.fill("input[name=real_name]", "孙志愿")
     person.fill("input[name=id_number]", number)
@@ -73,12 +54,12 @@ def test_sign_up_check_in_and_out_confirm_redeem_complete_and_certify_in_the_bro
     assert registered.id_number == number and number not in person.content()
 
     person.goto(base + reverse("volunteers:activity", args=[activity.pk]))
-    shoot(person, artifacts, "activity")
+    shoot(person, artifacts, "volunteers-activity")
     person.click("button:text-is('报名')")
     person.wait_for_url(f"**{reverse('volunteers:activity', args=[activity.pk])}")
     assert "报名成功" in person.content()
     assert SignUp.objects.get(volunteer=registered, shift=shift).status == SignUp.Status.CONFIRMED
-    shoot(person, artifacts, "activity-signed-up")
+    shoot(person, artifacts, "volunteers-activity-signed-up")
 
     # The organizer opens the roster and checks the volunteer in by scanning their personal code.
     desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
@@ -101,12 +82,12 @@ def test_sign_up_check_in_and_out_confirm_redeem_complete_and_certify_in_the_bro
     desk.click("button:text-is('签退')")
     desk.wait_for_url(f"**{reverse('volunteers:roster', args=[shift.pk])}")
     assert "孙志愿 签退成功" in desk.content()
-    shoot(desk, artifacts, "roster")
+    shoot(desk, artifacts, "volunteers-roster")
     record = ServiceRecord.objects.get(volunteer=registered)
     assert record.status == ServiceRecord.Status.PENDING and record.minutes == 120 and record.points == 2
 
     desk.goto(base + reverse("volunteers:manage_activity", args=[activity.pk]))
-    shoot(desk, artifacts, "manage-activity")
+    shoot(desk, artifacts, "volunteers-manage-activity")
     desk.click("button:text-is('确认')")
     desk.wait_for_load_state()
     assert "已确认 孙志愿 的服务记录" in desk.content()
@@ -117,13 +98,13 @@ def test_sign_up_check_in_and_out_confirm_redeem_complete_and_certify_in_the_bro
     person.goto(base + reverse("volunteers:centre"))
     assert person.locator("[data-testid=balance]").inner_text() == str(record.points)
     person.goto(base + reverse("volunteers:rewards"))
-    shoot(person, artifacts, "rewards")
+    shoot(person, artifacts, "volunteers-rewards")
     person.click(f"form[action='{reverse('volunteers:redeem', args=[reward.pk])}'] button:text-is('兑换')")
     person.wait_for_url("**/volunteers/me/vouchers/*/")
     code = person.locator("[data-testid=voucher-code]").inner_text().strip()
     assert code == Voucher.objects.get(volunteer=registered).code
     assert person.locator(".qr-box svg").first.is_visible()
-    shoot(person, artifacts, "voucher")
+    shoot(person, artifacts, "volunteers-voucher")
 
     # The merchant completes the voucher at the counter.
     counter = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
@@ -134,7 +115,7 @@ def test_sign_up_check_in_and_out_confirm_redeem_complete_and_certify_in_the_bro
     counter.wait_for_url(f"**{reverse('volunteers:merchant')}")
     assert "核销成功" in counter.content()
     assert Voucher.objects.get(code=code).status == Voucher.Status.REDEEMED
-    shoot(counter, artifacts, "merchant")
+    shoot(counter, artifacts, "volunteers-merchant")
 
     # The volunteer asks for the certificate and downloads it.
     person.goto(base + reverse("volunteers:centre"))
@@ -143,7 +124,7 @@ def test_sign_up_check_in_and_out_confirm_redeem_complete_and_certify_in_the_bro
     person.wait_for_url(f"**{reverse('volunteers:centre')}")
     certificate = registered.certificates.get()
     assert certificate.number in person.content()
-    shoot(person, artifacts, "centre")
+    shoot(person, artifacts, "volunteers-centre")
     with person.expect_download() as download_info:
         person.click(f"a[href='{reverse('volunteers:certificate_pdf', args=[certificate.pk])}']")
     path = tmp_path / "certificate.pdf"

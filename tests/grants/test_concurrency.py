@@ -24,16 +24,11 @@ from grants.models import (
     Tranche,
 )
 from tests.factories import OrganizationFactory
-from tests.threads import run_with_workers
+from tests.threads import run_with_workers, unexpected
 
 from .helpers import funded, make_call, officer_for, reviewer_user, scored
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def unexpected(results, *allowed):
-    """What a job raised that it may not: anything but the given domain errors."""
-    return [r for r in results if isinstance(r, Exception) and not isinstance(r, allowed)]
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from core.models import Notification
 from tests.factories import UserFactory
 from tests.volunteers.helpers import (
     balance,
-    make_activity,
     make_merchant,
     make_reward,
     make_shift,
@@ -29,16 +28,6 @@ pytestmark = pytest.mark.django_db
 SCAN = SignUp.Method.ORGANIZER_SCAN
 HOUR = datetime.timedelta(hours=1)
 MINUTE = datetime.timedelta(minutes=1)
-
-
-@pytest.fixture
-def member(volunteer):
-    return register(volunteer)
-
-
-@pytest.fixture
-def activity(applicant, org_a):
-    return make_activity(applicant, org_a)
 
 
 @pytest.fixture

@@ -14,11 +14,10 @@ from django.utils import timezone
 
 from core.exceptions import InvalidTransition
 from tests.factories import UserFactory
-from tests.threads import run_with_workers
+from tests.threads import run_with_workers, unexpected
 from tests.volunteers.helpers import (
     balance,
     credit,
-    make_activity,
     make_merchant,
     make_reward,
     make_shift,
@@ -30,15 +29,6 @@ from volunteers.exceptions import InsufficientPoints, RedemptionRefused
 from volunteers.models import Reward, ServiceRecord, Shift, SignUp, Transfer, Voucher
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-def unexpected(results, *allowed):
-    """What a job raised that it may not: anything but the given domain errors."""
-    return [r for r in results if isinstance(r, Exception) and not isinstance(r, allowed)]
-
-
-@pytest.fixture
-def activity(applicant, org_a):
-    return make_activity(applicant, org_a)
 
 
 @pytest.fixture

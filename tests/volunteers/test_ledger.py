@@ -12,7 +12,6 @@ from tests.volunteers.helpers import (
     make_merchant,
     make_reward,
     recomputed,
-    register,
 )
 from volunteers import ledger, services
 from volunteers.exceptions import InsufficientPoints, LedgerError
@@ -29,11 +28,6 @@ def issuer():
 @pytest.fixture
 def pool():
     return ledger.system_account(Account.Kind.REWARD_POOL)
-
-
-@pytest.fixture
-def member(volunteer):
-    return register(volunteer)
 
 
 @pytest.fixture

@@ -44,16 +44,6 @@ DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
-def member(volunteer):
-    return register(volunteer)
-
-
-@pytest.fixture
-def activity(applicant, org_a):
-    return make_activity(applicant, org_a)
-
-
-@pytest.fixture
 def funded(member, applicant, activity):
     """The member with 30 points earned by approved service."""
     credit(member, 30, organizer=applicant, activity=activity)

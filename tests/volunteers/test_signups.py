@@ -8,17 +8,12 @@ from django.utils import timezone
 
 from core.models import Notification, Role
 from tests.factories import UserFactory
-from tests.volunteers.helpers import id_number, make_activity, make_shift, move_shift, register
+from tests.volunteers.helpers import id_number, make_shift, move_shift, register
 from volunteers import services
 from volunteers.exceptions import AttendanceError, PermissionDenied, SignUpRefused, VolunteerError
 from volunteers.models import Account, Shift, SignUp, Volunteer
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def activity(applicant, org_a):
-    return make_activity(applicant, org_a)
 
 
 @pytest.fixture

@@ -29,11 +29,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def activity(applicant, org_a):
-    return make_activity(applicant, org_a)
-
-
-@pytest.fixture
 def shift(activity, applicant):
     return make_shift(activity, applicant, capacity=1)
 
