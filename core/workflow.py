@@ -19,10 +19,12 @@ def move(
     reason: str = "",
     action_prefix: str,
     extra_fields: dict | None = None,
+    region=None,
 ):
     """Move ``obj.status`` to ``to``; the caller holds the row lock inside a transaction.
 
-    ``extra_fields`` are set on the row in the same save (e.g. ``accepted_at``).
+    ``extra_fields`` are set on the row in the same save (e.g. ``accepted_at``); ``region`` files the audit row
+    under a jurisdiction when the row has no region of its own (a review, a report, a tranche).
     """
     current = obj.status
     if to not in transitions.get(current, set()):
@@ -41,6 +43,7 @@ def move(
     obj.save(update_fields=fields)
     history.objects.create(**{history_fk: obj}, from_status=current, to_status=to, actor=actor, reason=reason)
     audit.record(
-        f"{action_prefix}.{to}", actor=actor, obj=obj, before={"status": current}, after={"status": to}, reason=reason
+        f"{action_prefix}.{to}", actor=actor, obj=obj, before={"status": current}, after={"status": to}, reason=reason,
+        region=region,
     )
     return obj

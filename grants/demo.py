@@ -45,11 +45,14 @@ from .models import (
     GrantApplication,
     GrantReport,
     IncubationBase,
+    ReportStatusChange,
     RequiredDocument,
     Residency,
     ResidencyService,
     Review,
+    ReviewStatusChange,
     Tranche,
+    TrancheStatusChange,
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -480,6 +483,7 @@ class _Builder:
         disbursement = services.pay_tranche(tranche, acting_user=self.city_officer, paid_on=day,
                                             reference=f"GK{day:%Y%m%d}{tranche.award_id:04d}{tranche.sequence}")
         Disbursement.objects.filter(pk=disbursement.pk).update(recorded_at=_at(day, 15))
+        TrancheStatusChange.objects.filter(tranche=tranche, to_status=Tranche.Status.PAID).update(at=_at(day, 15))
 
     def open_round(self, call, plan):
         """This year's open call: drafts, submissions and one assigned to 赵评审, who has yet to declare."""
@@ -514,6 +518,9 @@ class _Builder:
             ConflictDeclaration.objects.filter(review__application=application).update(
                 declared_at=when["reviewing"] + datetime.timedelta(days=1))
             reviews.filter(status=Review.Status.SUBMITTED).update(submitted_at=when["scored"] - datetime.timedelta(hours=3))
+            history = ReviewStatusChange.objects.filter(review__application=application)
+            history.exclude(to_status=Review.Status.SUBMITTED).update(at=when["reviewing"] + datetime.timedelta(days=1))
+            history.filter(to_status=Review.Status.SUBMITTED).update(at=when["scored"] - datetime.timedelta(hours=3))
         elif "reviewing" in when:
             Review.objects.filter(application=application).update(assigned_at=when["reviewing"] + datetime.timedelta(hours=2))
         if "awarded" in when:
@@ -522,6 +529,12 @@ class _Builder:
     def date_report(self, award, kind, submitted: datetime.date, *, assessed: datetime.date | None):
         GrantReport.objects.filter(application=award.application, kind=kind).update(
             submitted_at=_at(submitted, 16), **({"assessed_at": _at(assessed, 11)} if assessed else {}))
+        history = ReportStatusChange.objects.filter(report__application=award.application, report__kind=kind)
+        history.filter(to_status=GrantReport.Status.SUBMITTED).update(at=_at(submitted, 16))
+        if assessed:
+            history.filter(to_status=GrantReport.Status.ASSESSED).update(at=_at(assessed, 11))
+            TrancheStatusChange.objects.filter(tranche__award=award, to_status=Tranche.Status.STOPPED).update(
+                at=_at(assessed, 11))
 
 
 RATIONALES = [

@@ -44,9 +44,12 @@ from .models import (
     GrantApplication,
     GrantReport,
     ReportDocument,
+    ReportStatusChange,
     Review,
     ReviewScore,
+    ReviewStatusChange,
     Tranche,
+    TrancheStatusChange,
 )
 from .permissions import may_act_for, may_manage_call
 
@@ -341,6 +344,22 @@ def assign_reviewers(application: GrantApplication, reviewers, *, acting_user) -
     return created
 
 
+def _move_review(review: Review, to: str, *, actor, region, reason: str = "", extra_fields=None) -> Review:
+    return move(review, to, transitions=Review.TRANSITIONS, history=ReviewStatusChange, history_fk="review",
+                actor=actor, reason=reason, action_prefix="grants.review", extra_fields=extra_fields, region=region)
+
+
+def _move_tranche(tranche: Tranche, to: str, *, actor, region, reason: str = "", extra_fields=None) -> Tranche:
+    return move(tranche, to, transitions=Tranche.TRANSITIONS, history=TrancheStatusChange, history_fk="tranche",
+                actor=actor, reason=reason, action_prefix="grants.tranche", extra_fields=extra_fields, region=region)
+
+
+def _move_report(report: GrantReport, to: str, *, actor, region, reason: str = "", extra_fields=None) -> GrantReport:
+    return move(report, to, transitions=GrantReport.TRANSITIONS, history=ReportStatusChange, history_fk="report",
+                actor=actor, reason=reason, action_prefix=f"grants.report.{report.kind}", extra_fields=extra_fields,
+                region=region)
+
+
 def _locked_review(review: Review) -> tuple[Review, GrantApplication]:
     """The review and its application, both locked, the application first (the lock order of every service that
     touches an application and a row under it), so a declaration never moves a stale application."""
@@ -363,8 +382,8 @@ def declare_conflict(review: Review, *, acting_user, has_conflict: bool, stateme
     if has_conflict and not statement:
         raise ReviewRefused("请说明利益冲突的情况（例如：曾在申报组织任职、与其负责人有亲属关系）。")
     declaration = ConflictDeclaration.objects.create(review=review, has_conflict=has_conflict, statement=statement)
-    review.status = Review.Status.CONFLICTED if has_conflict else Review.Status.DECLARED
-    review.save(update_fields=["status"])
+    _move_review(review, Review.Status.CONFLICTED if has_conflict else Review.Status.DECLARED, actor=acting_user,
+                 reason=statement, region=application.region)
     audit.record("grants.review.declare", actor=acting_user, obj=application, region=application.region,
                  after={"review": review.pk, "has_conflict": has_conflict, "statement": statement})
     if has_conflict:
@@ -413,11 +432,9 @@ def submit_review(review: Review, *, acting_user, scores: dict, comment: str = "
         cleaned[criterion.pk] = value
         rows.append(ReviewScore(review=review, criterion=criterion, score=value, rationale=rationale.strip()[:2000]))
     ReviewScore.objects.bulk_create(rows)
-    review.total = review_total(review, cleaned)
-    review.comment = (comment or "").strip()
-    review.status = Review.Status.SUBMITTED
-    review.submitted_at = timezone.now()
-    review.save(update_fields=["total", "comment", "status", "submitted_at"])
+    _move_review(review, Review.Status.SUBMITTED, actor=acting_user, region=application.region,
+                 extra_fields={"total": review_total(review, cleaned), "comment": (comment or "").strip(),
+                               "submitted_at": timezone.now()})
     audit.record("grants.review.submit", actor=acting_user, obj=application, region=application.region,
                  after={"review": review.pk, "total": str(review.total),
                         "scores": {str(k): str(v) for k, v in cleaned.items()}})
@@ -435,11 +452,7 @@ def withdraw_review(review: Review, *, acting_user, reason: str) -> Review:
         raise ReviewRefused("只能撤回尚未提交的评审。")
     if not (reason or "").strip():
         raise ReviewRefused("请填写撤回理由。")
-    before = review.status
-    review.status = Review.Status.WITHDRAWN
-    review.save(update_fields=["status"])
-    audit.record("grants.review.withdraw", actor=acting_user, obj=application, region=application.region,
-                 before={"review": review.pk, "status": before}, after={"status": review.status}, reason=reason.strip())
+    _move_review(review, Review.Status.WITHDRAWN, actor=acting_user, reason=reason.strip(), region=application.region)
     notify(review.reviewer, "评审任务已撤回", f"“{application.project_title}”的评审任务已撤回：{reason.strip()}")
     _refresh_aggregate(application, actor=acting_user)
     return review
@@ -622,8 +635,8 @@ def pay_tranche(tranche: Tranche, *, acting_user, paid_on: datetime.date, refere
         award=award, tranche=tranche, kind=Disbursement.Kind.PAYMENT, amount=tranche.amount, paid_on=paid_on,
         reference=(reference or "").strip(), recorded_by=acting_user,
     )
-    tranche.status = Tranche.Status.PAID
-    tranche.save(update_fields=["status"])
+    _move_tranche(tranche, Tranche.Status.PAID, actor=acting_user, region=award.application.region,
+                  reason=f"拨付 {format_yuan(tranche.amount)}")
     Award.objects.filter(pk=award.pk).update(paid_total=F("paid_total") + tranche.amount)
     application = award.application
     if application.status == Status.AGREEMENT:
@@ -724,11 +737,9 @@ def submit_report(report: GrantReport, *, acting_user) -> GrantReport:
         raise ReportRefused("请填写项目成效。", field="outcomes")
     if not report.documents.exists():
         raise ReportRefused("请上传至少一份佐证材料（照片、签到表、票据等）。", field="evidence")
-    report.status, report.submitted_by, report.submitted_at = GrantReport.Status.SUBMITTED, acting_user, timezone.now()
-    report.save(update_fields=["status", "submitted_by", "submitted_at"])
-    audit.record(f"grants.report.{report.kind}.submit", actor=acting_user, obj=application,
-                 after={"report": report.pk, "beneficiaries_reached": report.beneficiaries_reached,
-                        "activities_held": report.activities_held})
+    _move_report(report, GrantReport.Status.SUBMITTED, actor=acting_user, region=application.region,
+                 reason=f"服务 {report.beneficiaries_reached} 人，活动 {report.activities_held} 场",
+                 extra_fields={"submitted_by": acting_user, "submitted_at": timezone.now()})
     return report
 
 
@@ -742,9 +753,7 @@ def return_report(report: GrantReport, *, acting_user, reason: str) -> GrantRepo
         raise ReportRefused("只有已提交、未评定的报告可以退回。")
     if not (reason or "").strip():
         raise ReportRefused("请填写退回理由。")
-    report.status = GrantReport.Status.DRAFT
-    report.save(update_fields=["status"])
-    audit.record(f"grants.report.{report.kind}.return", actor=acting_user, obj=application, reason=reason)
+    _move_report(report, GrantReport.Status.DRAFT, actor=acting_user, region=application.region, reason=reason.strip())
     _tell(application, "报告被退回", f"{report.get_kind_display()}被退回修改：{reason}")
     return report
 
@@ -762,13 +771,11 @@ def assess_report(report: GrantReport, *, acting_user, score: int, assessment: s
         raise ReportRefused("评定分数须在 0–100 之间。")
     if not (assessment or "").strip():
         raise ReportRefused("请填写评定意见。")
-    call = application.call
-    report.score, report.grade = int(score), call.band_for(int(score))
-    report.assessment, report.assessed_by, report.assessed_at = assessment.strip(), acting_user, timezone.now()
-    report.status = GrantReport.Status.ASSESSED
-    report.save(update_fields=["score", "grade", "assessment", "assessed_by", "assessed_at", "status"])
-    audit.record(f"grants.report.{report.kind}.assess", actor=acting_user, obj=application,
-                 after={"report": report.pk, "score": report.score, "grade": report.grade})
+    grade = application.call.band_for(int(score))
+    _move_report(report, GrantReport.Status.ASSESSED, actor=acting_user, region=application.region,
+                 reason=f"{int(score)} 分，{grade} 档", extra_fields={
+                     "score": int(score), "grade": grade, "assessment": assessment.strip(), "assessed_by": acting_user,
+                     "assessed_at": timezone.now()})
     label = report.get_kind_display()
     if not report.passed:
         stopped = [Tranche.Condition.MIDTERM, Tranche.Condition.FINAL] if report.kind == GrantReport.Kind.MIDTERM \
@@ -776,8 +783,11 @@ def assess_report(report: GrantReport, *, acting_user, score: int, assessment: s
         reason = f"{label}评定为 C（不合格），后续资金停止拨付"
         to_stop = Tranche.objects.filter(award__application=application, status=Tranche.Status.PENDING,
                                          condition__in=stopped)
-        halted = [{"tranche": t.sequence, "amount": str(t.amount)} for t in to_stop]
-        to_stop.update(status=Tranche.Status.STOPPED, stopped_reason=reason)
+        halted = []
+        for tranche in to_stop.select_for_update():
+            _move_tranche(tranche, Tranche.Status.STOPPED, actor=acting_user, region=application.region, reason=reason,
+                          extra_fields={"stopped_reason": reason})
+            halted.append({"tranche": tranche.sequence, "amount": str(tranche.amount)})
         if halted:
             audit.record("grants.tranche.stop", actor=acting_user, obj=application, after={"stopped": halted},
                          reason=reason)

@@ -15,16 +15,19 @@ from .funding import (
     GrantApplication,
     GrantReport,
     ReportDocument,
+    ReportStatusChange,
     RequiredDocument,
     Review,
     ReviewScore,
+    ReviewStatusChange,
     Tranche,
+    TrancheStatusChange,
 )
 from .incubation import IncubationBase, Residency, ResidencyService
 
 __all__ = [
     "ApplicationDocument", "ApplicationStatus", "ApplicationStatusChange", "Award", "BudgetLine", "CallStatusChange",
     "ConflictDeclaration", "Criterion", "Disbursement", "FundingCall", "GrantApplication", "GrantReport",
-    "IncubationBase", "ReportDocument", "RequiredDocument", "Residency", "ResidencyService", "Review", "ReviewScore",
-    "Tranche",
+    "IncubationBase", "ReportDocument", "ReportStatusChange", "RequiredDocument", "Residency", "ResidencyService", "Review", "ReviewScore", "ReviewStatusChange",
+    "Tranche", "TrancheStatusChange",
 ]

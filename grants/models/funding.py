@@ -349,6 +349,14 @@ class Review(models.Model):
         SUBMITTED = "submitted", _("已提交")
         WITHDRAWN = "withdrawn", _("已撤回")
 
+    TRANSITIONS = {
+        Status.ASSIGNED: {Status.CONFLICTED, Status.DECLARED, Status.WITHDRAWN},
+        Status.DECLARED: {Status.SUBMITTED, Status.WITHDRAWN},
+        Status.CONFLICTED: set(),
+        Status.SUBMITTED: set(),
+        Status.WITHDRAWN: set(),
+    }
+
     application = models.ForeignKey(GrantApplication, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grant_reviews",
                                  verbose_name=_("评审专家"))
@@ -367,6 +375,18 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.reviewer} / {self.application}"
+
+
+class ReviewStatusChange(StatusChangeBase):
+    """One move of a review (declared, conflicted, submitted, withdrawn). Written only by core.workflow.move."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(_("原状态"), max_length=16, choices=Review.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=16, choices=Review.Status.choices)
+
+    class Meta(StatusChangeBase.Meta):
+        verbose_name = _("评审状态变更")
+        verbose_name_plural = _("评审状态变更")
 
 
 class ConflictDeclaration(models.Model):
@@ -447,6 +467,8 @@ class Tranche(models.Model):
         PAID = "paid", _("已拨付")
         STOPPED = "stopped", _("已停止")
 
+    TRANSITIONS = {Status.PENDING: {Status.PAID, Status.STOPPED}, Status.PAID: set(), Status.STOPPED: set()}
+
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="tranches")
     sequence = models.PositiveSmallIntegerField(_("期次"))
     condition = models.CharField(_("拨付条件"), max_length=16, choices=Condition.choices)
@@ -463,6 +485,18 @@ class Tranche(models.Model):
 
     def __str__(self):
         return f"第 {self.sequence} 期 {self.amount}"
+
+
+class TrancheStatusChange(StatusChangeBase):
+    """One move of a tranche (paid, or stopped by a failed report). Written only by core.workflow.move."""
+
+    tranche = models.ForeignKey(Tranche, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(_("原状态"), max_length=16, choices=Tranche.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=16, choices=Tranche.Status.choices)
+
+    class Meta(StatusChangeBase.Meta):
+        verbose_name = _("拨付状态变更")
+        verbose_name_plural = _("拨付状态变更")
 
 
 class Disbursement(models.Model):
@@ -512,6 +546,9 @@ class GrantReport(models.Model):
         SUBMITTED = "submitted", _("已提交")
         ASSESSED = "assessed", _("已评定")
 
+    TRANSITIONS = {Status.DRAFT: {Status.SUBMITTED}, Status.SUBMITTED: {Status.ASSESSED, Status.DRAFT},
+                   Status.ASSESSED: set()}
+
     class Grade(models.TextChoices):
         A = "A", _("A（合格）")
         B = "B", _("B（合格）")
@@ -548,6 +585,18 @@ class GrantReport(models.Model):
     @property
     def passed(self) -> bool:
         return self.status == self.Status.ASSESSED and self.grade in (self.Grade.A, self.Grade.B)
+
+
+class ReportStatusChange(StatusChangeBase):
+    """One move of a report (submitted, returned, assessed). Written only by core.workflow.move."""
+
+    report = models.ForeignKey(GrantReport, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(_("原状态"), max_length=16, choices=GrantReport.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=16, choices=GrantReport.Status.choices)
+
+    class Meta(StatusChangeBase.Meta):
+        verbose_name = _("报告状态变更")
+        verbose_name_plural = _("报告状态变更")
 
 
 class ReportDocument(PrivateFile):

@@ -20,10 +20,13 @@ from grants.models import (
     GrantApplication,
     GrantReport,
     IncubationBase,
+    ReportStatusChange,
     Residency,
     ResidencyService,
     Review,
+    ReviewStatusChange,
     Tranche,
+    TrancheStatusChange,
 )
 from grants.permissions import open_calls
 from orgs.models import Organization
@@ -127,3 +130,13 @@ def test_running_it_again_adds_nothing_and_it_takes_seconds(seeded):
     counts = {model: model.objects.count() for model in models}
     assert demo.build(random.Random(11)) is None
     assert {model: model.objects.count() for model in models} == counts
+
+
+def test_no_workflow_history_of_the_demo_lies_in_the_future_or_before_its_call_opened(seeded):
+    now = timezone.now()
+    for model, call_path in ((ReviewStatusChange, "review__application__call"), (ReportStatusChange, "report__application__call"),
+                             (TrancheStatusChange, "tranche__award__call")):
+        rows = model.objects.all()
+        assert rows.exists()
+        assert not rows.filter(at__gt=now).exists()
+        assert not rows.filter(at__lt=F(f"{call_path}__opens_at")).exists()

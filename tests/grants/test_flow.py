@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from core.exceptions import InvalidTransition
 from core.models import AuditEntry
 from grants import services
 from grants.exceptions import (
@@ -16,6 +17,7 @@ from grants.exceptions import (
     CallInvalid,
     NotEligible,
     PaymentRefused,
+    ReportRefused,
     ReviewRefused,
 )
 from grants.models import (
@@ -233,3 +235,28 @@ def test_an_officer_of_another_district_cannot_award(officer_yunyan, nanming):
     application = scored(call, officer, organization=OrganizationFactory(region=district("520102")))
     with pytest.raises(Exception, match="本辖区"):
         services.award(application, acting_user=officer_yunyan)
+
+
+def test_reviews_tranches_and_reports_move_through_their_own_workflows_with_history(call, officer):
+    award = funded(call, officer)
+    review = award.application.reviews.first()
+    assert list(review.history.values_list("from_status", "to_status")) == [
+        (Review.Status.ASSIGNED, Review.Status.DECLARED), (Review.Status.DECLARED, Review.Status.SUBMITTED)]
+    first = award.tranches.get(sequence=1)
+    services.pay_tranche(first, acting_user=officer, paid_on=timezone.localdate())
+    midterm = report(award)
+    services.return_report(midterm, acting_user=officer, reason="请补充签到表")
+    services.submit_report(midterm, acting_user=award.application.applicant)
+    services.assess_report(midterm, acting_user=officer, score=50, assessment="未达标")
+    assert list(midterm.history.values_list("to_status", flat=True)) == [
+        GrantReport.Status.SUBMITTED, GrantReport.Status.DRAFT, GrantReport.Status.SUBMITTED, GrantReport.Status.ASSESSED]
+    assert list(first.history.values_list("to_status", flat=True)) == [Tranche.Status.PAID]
+    assert [t.history.get().to_status for t in award.tranches.filter(sequence__gt=1)] == [Tranche.Status.STOPPED] * 2
+    # Every move is audited under the applicant's region (inside the call's), so its district's officers see it too.
+    moves = AuditEntry.objects.filter(action__in=["grants.tranche.paid", "grants.report.midterm.assessed"])
+    assert moves.count() == 2 and set(moves.values_list("region", flat=True)) == {award.application.region_id}
+    with pytest.raises(ReportRefused, match="未评定"):
+        services.return_report(midterm, acting_user=officer, reason="再退")
+    midterm.refresh_from_db()
+    with pytest.raises(InvalidTransition):  # the map itself refuses, whatever a service forgets to check
+        services._move_report(midterm, GrantReport.Status.DRAFT, actor=officer, region=None)

@@ -49,7 +49,8 @@ def test_withdrawing_a_silent_reviewer_lets_the_submitted_scores_decide(client, 
     silent_review.refresh_from_db()
     assert silent_review.status == Review.Status.WITHDRAWN
     assert application.status == Status.SCORED and application.score == 90 and application.score_count == 1
-    assert AuditEntry.objects.filter(action="grants.review.withdraw", reason="联系不上").exists()
+    assert AuditEntry.objects.filter(action="grants.review.withdrawn", reason="联系不上").exists()
+    assert list(silent_review.history.values_list("to_status", flat=True)) == [Review.Status.WITHDRAWN]
     with pytest.raises(ReviewRefused, match="尚未提交"):
         services.withdraw_review(review, acting_user=city_officer, reason="再撤")
 
