@@ -429,7 +429,7 @@ class ApplicationInspectView(InspectView):
 
     @cached_property
     def award(self):
-        return Award.objects.filter(application=self.object).select_related("call").first()
+        return Award.objects.filter(application=self.object).first()
 
     def available(self) -> dict[str, bool]:
         status, award = self.object.status, self.award

@@ -114,7 +114,7 @@ class CallDetailOut(CallOut):
 
     @staticmethod
     def resolve_awards(obj):
-        return obj.awards.count()
+        return obj.applications.filter(award__isnull=False).count()
 
 
 class CallFilterIn(Schema):

@@ -56,7 +56,7 @@ def calls_sheet(calls: QuerySet) -> Sheet:
     calls = calls.select_related("region").annotate(
         application_count=Count("applications", filter=~Q(applications__status=GrantApplication.Status.DRAFT),
                                 distinct=True),
-        award_count=Count("awards", distinct=True),
+        award_count=Count("applications__award", distinct=True),
     )
     for call in calls.order_by("-year", "-opens_at", "-pk"):
         rows.append({
@@ -100,11 +100,11 @@ def applications_sheet(applications: QuerySet) -> Sheet:
 
 def awards_sheet(awards: QuerySet) -> Sheet:
     rows = []
-    awards = awards.select_related("call", "application", "application__organization", "application__region")
-    for award in awards.order_by("call_id", "application__number"):
+    awards = awards.select_related("application__call", "application__organization", "application__region")
+    for award in awards.order_by("application__call_id", "application__number"):
         application = award.application
         rows.append({
-            "申报编号": application.number, "资助计划": award.call.title, "项目名称": application.project_title,
+            "申报编号": application.number, "资助计划": application.call.title, "项目名称": application.project_title,
             "申报组织": application.organization.name, "统一社会信用代码（备案编号）": _identifier(application.organization),
             "所在区划": application.region.name, "资助金额（元）": _money(award.amount),
             "已拨付（元）": _money(award.paid_total), "未拨付（元）": _money(award.amount - award.paid_total),
@@ -121,11 +121,11 @@ def awards_sheet(awards: QuerySet) -> Sheet:
 def payments_sheet(disbursements: QuerySet) -> Sheet:
     rows = []
     disbursements = disbursements.select_related(
-        "award__call", "award__application__organization", "tranche", "recorded_by")
+        "award__application__call", "award__application__organization", "tranche", "recorded_by")
     for row in disbursements.order_by("paid_on", "pk"):
         application = row.award.application
         rows.append({
-            "申报编号": application.number, "资助计划": row.award.call.title, "项目名称": application.project_title,
+            "申报编号": application.number, "资助计划": application.call.title, "项目名称": application.project_title,
             "申报组织": application.organization.name, "类型": row.get_kind_display(),
             "期次": row.tranche.sequence if row.tranche else None,
             "拨付条件": row.tranche.get_condition_display() if row.tranche else "",
@@ -155,9 +155,9 @@ def sheet_for(what: str, user, *, call: FundingCall | None = None, year: int | N
     if what == "applications":
         return applications_sheet(applications_for_officer(user).filter(call__in=calls))
     if what == "awards":
-        return awards_sheet(Award.objects.filter(call__in=calls))
+        return awards_sheet(Award.objects.filter(application__call__in=calls))
     if what == "payments":
-        return payments_sheet(Disbursement.objects.filter(award__call__in=calls))
+        return payments_sheet(Disbursement.objects.filter(award__application__call__in=calls))
     raise ValueError(f"unknown export {what!r}")
 
 

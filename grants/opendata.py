@@ -89,7 +89,7 @@ def _ancestor_name(depth: int) -> Subquery:
 
 def public_awards() -> QuerySet:
     """Awards under calls the public may see: every grant the package publishes."""
-    return Award.objects.filter(call__status__in=PUBLIC_CALL_STATUSES)
+    return Award.objects.filter(application__call__status__in=PUBLIC_CALL_STATUSES)
 
 
 def awards_for_export() -> QuerySet:
@@ -97,10 +97,10 @@ def awards_for_export() -> QuerySet:
     return (
         public_awards()
         .select_related("application", "application__organization", "application__organization__region",
-                        "call", "call__region")
+                        "application__call", "application__call__region")
         .annotate(org_city=_ancestor_name(CITY_DEPTH), org_district=_ancestor_name(DISTRICT_DEPTH))
         .prefetch_related(Prefetch("disbursements", queryset=disbursements))
-        .order_by("call_id", "awarded_at", "pk")
+        .order_by("application__call_id", "awarded_at", "pk")
     )
 
 
@@ -134,7 +134,8 @@ def _transaction(award, disbursement, funder: str, recipient: str) -> dict:
 
 def grant(award, *, base_url: str = "") -> dict:
     """One award as a 360Giving grant (money as Decimal; :func:`dumps` writes it as a number)."""
-    application, call = award.application, award.call
+    application = award.application
+    call = application.call
     organization = application.organization
     region = organization.region
     funder, recipient = bureau_id(call.region), organization_id(organization)
@@ -231,7 +232,7 @@ def fingerprint() -> str:
     facts = public_awards().aggregate(
         awards=Count("pk", distinct=True), last_award=Max("pk"), last_disbursement=Max("disbursements__pk"),
         disbursements=Count("disbursements", distinct=True), agreements=Count("pk", distinct=True, filter=Q(agreement_signed_on__isnull=False)),
-        application_changed=Max("application__updated_at"), call_changed=Max("call__updated_at"),
+        application_changed=Max("application__updated_at"), call_changed=Max("application__call__updated_at"),
         organization_changed=Max("application__organization__updated_at"),
     )
     text = json.dumps({**facts, "prefix": prefix(), "day": timezone.localdate()}, default=str, sort_keys=True)

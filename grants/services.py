@@ -519,7 +519,7 @@ def _award_locked(call: FundingCall, application: GrantApplication, amount, *, a
     try:
         with transaction.atomic():  # savepoint: the CHECK awarded_total <= budget is the last word
             FundingCall.objects.filter(pk=call.pk).update(awarded_total=F("awarded_total") + amount)
-            award = Award.objects.create(application=application, call=call, amount=amount, awarded_by=acting_user)
+            award = Award.objects.create(application=application, amount=amount, awarded_by=acting_user)
     except IntegrityError:
         raise BudgetExceeded(f"资助总额不能超过资助计划预算 {format_yuan(call.budget)}。") from None
     call.awarded_total += amount
@@ -579,7 +579,7 @@ def decline(application: GrantApplication, *, acting_user, reason: str) -> Grant
 # --- agreement, tranches and disbursements ------------------------------------------------------------------
 def _locked_award(award: Award) -> Award:
     # The award's row serializes its payments; the CHECK 0 <= paid_total <= amount backs it.
-    return Award.objects.select_for_update(of=("self",)).select_related("application", "call", "call__region").get(pk=award.pk)
+    return Award.objects.select_for_update(of=("self",)).select_related("application__call__region", "application__region").get(pk=award.pk)
 
 
 @transaction.atomic
@@ -594,7 +594,7 @@ def sign_agreement(award: Award, *, acting_user, number: str, signed_on: datetim
     award.agreement_number, award.agreement_signed_on = number.strip(), signed_on
     award.save(update_fields=["agreement_number", "agreement_signed_on"])
     _move(application, Status.AGREEMENT, actor=acting_user, reason=f"协议 {award.agreement_number}")
-    audit.record("grants.agreement", actor=acting_user, obj=award, region=award.call.region,
+    audit.record("grants.agreement", actor=acting_user, obj=award, region=award.application.region,
                  after={"number": award.agreement_number, "signed_on": signed_on.isoformat()})
     return award
 
@@ -641,7 +641,7 @@ def pay_tranche(tranche: Tranche, *, acting_user, paid_on: datetime.date, refere
     application = award.application
     if application.status == Status.AGREEMENT:
         _move(application, Status.IN_PROGRESS, actor=acting_user, reason="首期资金已拨付，项目进入执行")
-    audit.record("grants.disbursement.payment", actor=acting_user, obj=award, region=award.call.region,
+    audit.record("grants.disbursement.payment", actor=acting_user, obj=award, region=award.application.region,
                  after={"tranche": tranche.sequence, "amount": str(tranche.amount), "paid_on": paid_on.isoformat(),
                         "paid_total": str(award.paid_total + tranche.amount)})
     _tell(application, "资助资金已拨付", f"第 {tranche.sequence} 期 {format_yuan(tranche.amount)} 已拨付。")
@@ -665,7 +665,7 @@ def claw_back(award: Award, *, acting_user, amount, reason: str, paid_on: dateti
         recorded_by=acting_user,
     )
     Award.objects.filter(pk=award.pk).update(paid_total=F("paid_total") - amount)
-    audit.record("grants.disbursement.clawback", actor=acting_user, obj=award, region=award.call.region,
+    audit.record("grants.disbursement.clawback", actor=acting_user, obj=award, region=award.application.region,
                  after={"amount": str(-amount), "reason": reason.strip(), "paid_total": str(award.paid_total - amount)})
     _tell(award.application, "资助资金追回", f"追回 {format_yuan(amount)}：{reason.strip()}")
     return disbursement

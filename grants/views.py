@@ -80,7 +80,7 @@ def call(request, pk: int):
     funding_call = get_object_or_404(public_calls().select_related("region"), pk=pk)
     now = timezone.now()
     awards = list(
-        Award.objects.filter(call=funding_call)
+        Award.objects.filter(application__call=funding_call)
         .select_related("application", "application__organization")
         .order_by("-amount", "application__organization__name", "pk")
     )

@@ -431,7 +431,6 @@ class Award(models.Model):
     payment service under the award's row lock; the CHECK keeps it between zero and the amount."""
 
     application = models.OneToOneField(GrantApplication, on_delete=models.PROTECT, related_name="award")
-    call = models.ForeignKey(FundingCall, on_delete=models.PROTECT, related_name="awards")
     amount = MoneyField(_("资助金额（元）"))
     paid_total = MoneyField(_("已拨付（元）"), default=Decimal("0"))
     awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -50,13 +50,13 @@ def test_twenty_parallel_awards_against_a_budget_that_fits_ten_leave_exactly_ten
     assert sum(isinstance(r, Award) for r in results) == 10
     assert sum(isinstance(r, BudgetExceeded) for r in results) == 10
     call = FundingCall.objects.get(pk=call.pk)
-    awarded = Award.objects.filter(call=call).aggregate(total=Sum("amount"))["total"]
-    assert Award.objects.filter(call=call).count() == 10
+    awarded = Award.objects.filter(application__call=call).aggregate(total=Sum("amount"))["total"]
+    assert Award.objects.filter(application__call=call).count() == 10
     assert call.awarded_total == call.budget == awarded == Decimal("100000.00")
     assert GrantApplication.objects.filter(call=call, status=GrantApplication.Status.AWARDED).count() == 10
     assert GrantApplication.objects.filter(call=call, status=GrantApplication.Status.SCORED).count() == 10
     # Each award made its three tranches, and only the winners have any.
-    assert Tranche.objects.filter(award__call=call).count() == 30
+    assert Tranche.objects.filter(award__application__call=call).count() == 30
 
 
 def test_twenty_parallel_admissions_into_a_base_of_five_places_admit_exactly_five(nanming, officer_nanming):

@@ -64,7 +64,7 @@ def test_every_stage_of_a_grant_appears(seeded):
 
 def test_the_money_adds_up(seeded):
     for call in FundingCall.objects.all():
-        awarded = Award.objects.filter(call=call).aggregate(s=Sum("amount"))["s"] or 0
+        awarded = Award.objects.filter(application__call=call).aggregate(s=Sum("amount"))["s"] or 0
         assert call.awarded_total == awarded <= call.budget
     awards = Award.objects.annotate(moved=Sum("disbursements__amount"))
     assert awards.exists()
@@ -91,7 +91,7 @@ def test_the_closed_calls_are_last_years_and_the_open_call_closes_in_about_a_mon
     assert not Disbursement.objects.filter(paid_on__gt=timezone.localdate()).exists()
     assert not GrantApplication.objects.filter(submitted_at__gt=now).exists()
     assert not GrantApplication.objects.filter(Q(submitted_at__lt=F("call__opens_at")) | Q(submitted_at__gt=F("call__closes_at"))).exists()
-    assert not Award.objects.filter(awarded_at__lt=F("call__closes_at")).exists()
+    assert not Award.objects.filter(awarded_at__lt=F("application__call__closes_at")).exists()
     assert not Award.objects.filter(agreement_signed_on__isnull=False, awarded_at__date__gt=F("agreement_signed_on")).exists()
 
 
@@ -135,7 +135,7 @@ def test_running_it_again_adds_nothing_and_it_takes_seconds(seeded):
 def test_no_workflow_history_of_the_demo_lies_in_the_future_or_before_its_call_opened(seeded):
     now = timezone.now()
     for model, call_path in ((ReviewStatusChange, "review__application__call"), (ReportStatusChange, "report__application__call"),
-                             (TrancheStatusChange, "tranche__award__call")):
+                             (TrancheStatusChange, "tranche__award__application__call")):
         rows = model.objects.all()
         assert rows.exists()
         assert not rows.filter(at__gt=now).exists()

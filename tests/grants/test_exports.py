@@ -45,7 +45,7 @@ def paid_award(city_officer):
 
 def test_the_payments_sheet_has_one_row_per_payment_and_clawback_as_typed_cells(client, city_officer, paid_award):
     client.force_login(city_officer)
-    response = download(client, "payments", call=paid_award.call_id)
+    response = download(client, "payments", call=paid_award.application.call_id)
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet, header, rows = workbook_rows(response)
     assert sheet.title == "拨付记录" and sheet.freeze_panes == "A2"
