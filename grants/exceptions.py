@@ -5,6 +5,7 @@ from core.exceptions import DomainError, InvalidTransition, PermissionDenied
 __all__ = [
     "ApplicationIncomplete", "BudgetExceeded", "CallInvalid", "CapacityExceeded", "DomainError", "GrantsError",
     "InvalidTransition", "NotEligible", "PaymentRefused", "PermissionDenied", "ReportRefused", "ReviewRefused",
+    "BidClosed", "ProcurementRefused",
 ]
 
 
@@ -60,3 +61,17 @@ class ReportRefused(GrantsError):
     def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class ProcurementRefused(GrantsError):
+    """A procurement step (announce, bid, open, score, award, contract, delivery, payment, evaluation) is not
+    allowed as asked; ``field`` names the form field it concerns when there is one, ``errors`` several of them."""
+
+    def __init__(self, message: str, *, field: str | None = None, errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.field = field
+        self.errors = errors or ({field: message} if field else {})
+
+
+class BidClosed(ProcurementRefused):
+    """The bid window is closed (or not yet open) at the moment the bid reached the server."""

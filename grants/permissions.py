@@ -2,7 +2,11 @@
 
 Officers manage the calls and bases whose region lies under their jurisdiction, and so the applications to
 those calls; members see their own organizations' applications; reviewers see only the reviews assigned to
-them, and an application only after declaring no conflict."""
+them, and an application only after declaring no conflict.
+
+Procurement (DESIGN.md §4.3): officers run the projects and contracts of purchasers under their jurisdiction; a
+bid is sealed until its project's window closes — :func:`unsealed_bids` is the only queryset through which an
+officer's page, export or API reaches bids, and it leaves out every bid whose deadline has not passed."""
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -10,7 +14,18 @@ from django.utils import timezone
 from core.models import Role
 from core.permissions import can_administer_region, jurisdiction_q, member_q
 
-from .models import FundingCall, GrantApplication, IncubationBase, Residency, Review
+from .models import (
+    Bid,
+    BidReview,
+    Contract,
+    FundingCall,
+    GrantApplication,
+    IncubationBase,
+    ProcurementProject,
+    Purchaser,
+    Residency,
+    Review,
+)
 
 
 def calls_for_officer(user) -> QuerySet:
@@ -79,3 +94,66 @@ def visible_application_q(user) -> Q:
     if user.is_superuser:
         return Q()
     return jurisdiction_q(user, "call__region") | member_q(user, "organization")
+
+
+# --- procurement ----------------------------------------------------------------------------------------------
+def purchasers_for_officer(user) -> QuerySet:
+    queryset = Purchaser.objects.select_related("region")
+    return queryset if user.is_superuser else queryset.filter(jurisdiction_q(user, "region"))
+
+
+def projects_for_officer(user) -> QuerySet:
+    queryset = ProcurementProject.objects.select_related("purchaser", "category", "region")
+    return queryset if user.is_superuser else queryset.filter(jurisdiction_q(user, "region"))
+
+
+def may_manage_project(user, project: ProcurementProject) -> bool:
+    return can_administer_region(user, project.region)
+
+
+def public_projects() -> QuerySet:
+    """Projects the public may see: announced or later (a planned project is the purchaser's draft)."""
+    return ProcurementProject.objects.filter(status__in=ProcurementProject.PUBLIC)
+
+
+def biddable_projects(now=None) -> QuerySet:
+    now = now or timezone.now()
+    return ProcurementProject.objects.filter(status=ProcurementProject.Status.ANNOUNCED, bids_open_at__lte=now,
+                                             bids_close_at__gt=now)
+
+
+def unsealed_bids(user, now=None) -> QuerySet:
+    """Bids an officer may see: of projects in their jurisdiction whose bid window has closed. Before the
+    deadline no officer (not even a superuser) sees a bid, its price or its files."""
+    now = now or timezone.now()
+    queryset = Bid.objects.filter(project__bids_close_at__lte=now)
+    return queryset if user.is_superuser else queryset.filter(jurisdiction_q(user, "project__region"))
+
+
+def bids_of_member(user) -> QuerySet:
+    if not user.is_authenticated:
+        return Bid.objects.none()
+    return Bid.objects.filter(member_q(user, "organization"))
+
+
+def bid_reviews_of(user) -> QuerySet:
+    """The bid reviews assigned to this reviewer; a review can only exist once the window has closed."""
+    if not user.is_authenticated:
+        return BidReview.objects.none()
+    return BidReview.objects.filter(reviewer=user, bid__project__bids_close_at__lte=timezone.now())
+
+
+def contracts_for_officer(user) -> QuerySet:
+    queryset = Contract.objects.select_related("project", "organization", "project__purchaser")
+    return queryset if user.is_superuser else queryset.filter(jurisdiction_q(user, "region"))
+
+
+def contracts_of_member(user) -> QuerySet:
+    if not user.is_authenticated:
+        return Contract.objects.none()
+    return Contract.objects.filter(member_q(user, "organization"))
+
+
+def public_contracts() -> QuerySet:
+    """Signed contracts are announced (合同公告); a draft is not."""
+    return Contract.objects.exclude(status=Contract.Status.DRAFT)

@@ -265,3 +265,7 @@ PORTAL_VOLUNTEER_CERTIFICATE_ISSUER = {
 # with "360G-" and this publisher prefix; 360Giving assigns the real prefix to a publisher when it registers
 # (https://standard.threesixtygiving.org/en/latest/technical/identifiers/). "zcgy" (筑城公益) is the demo's.
 PORTAL_360GIVING_PREFIX = os.environ.get("PORTAL_360GIVING_PREFIX", "zcgy").strip() or "zcgy"
+# Open Contracting Data Standard: the ocid prefix registered for this publisher ("ocds-" + six lowercase letters or
+# digits; register one at the OCDS Data Support Team before publishing for real) and the publisher's name.
+PORTAL_OCDS_PREFIX = os.environ.get("PORTAL_OCDS_PREFIX", "ocds-zcgy52").strip() or "ocds-zcgy52"
+PORTAL_OCDS_PUBLISHER = os.environ.get("PORTAL_OCDS_PUBLISHER", "贵阳市民政局")
