@@ -112,8 +112,9 @@ def may_manage_project(user, project: ProcurementProject) -> bool:
 
 
 def public_projects() -> QuerySet:
-    """Projects the public may see: announced or later (a planned project is the purchaser's draft)."""
-    return ProcurementProject.objects.filter(status__in=ProcurementProject.PUBLIC)
+    """Projects the public may see: announced or later (a planned project is the purchaser's draft, and one
+    cancelled before it was ever announced stays private)."""
+    return ProcurementProject.objects.filter(status__in=ProcurementProject.PUBLIC, announced_at__isnull=False)
 
 
 def biddable_projects(now=None) -> QuerySet:

@@ -1032,10 +1032,13 @@ def send_survey_code(evaluation: PerformanceEvaluation, phone: str, *, client_ad
     sms.send(phone, f"【筑城公益汇】您的满意度调查验证码为 {code}，10 分钟内有效。")
 
 
-@transaction.atomic
 def answer_survey(evaluation: PerformanceEvaluation, *, phone: str, code: str, rating: int,
                   comment: str = "") -> SatisfactionResponse:
-    """One answer per phone number, proven by the texted code; the unique constraint backs the rule."""
+    """One answer per phone number, proven by the texted code; the unique constraint backs the rule.
+
+    Not one transaction on purpose: a wrong code's attempt is counted and committed before the refusal is raised
+    (inside an atomic block the refusal would roll the count back and the five-attempt limit would never bite);
+    the answer itself is written in its own transaction."""
     phone = normalize_phone(phone or "")
     errors = {}
     if not is_mobile(phone):
@@ -1044,26 +1047,33 @@ def answer_survey(evaluation: PerformanceEvaluation, *, phone: str, code: str, r
         errors["rating"] = "请选择满意程度。"
     if errors:
         raise ProcurementRefused("；".join(errors.values()), errors=errors)
-    evaluation = PerformanceEvaluation.objects.select_for_update().get(pk=evaluation.pk)
-    if not evaluation.survey_open():
-        raise ProcurementRefused("满意度调查已结束。")
     digest = _phone_digest(phone)
-    entry = (SurveyCode.objects.select_for_update().filter(
-        evaluation=evaluation, phone_digest=digest, used=False,
-        sent_at__gte=timezone.now() - datetime.timedelta(minutes=10)).order_by("-sent_at").first())
-    if entry is None or entry.attempts >= 5:
-        raise ProcurementRefused("验证码已失效，请重新获取。", field="code")
-    if not hmac.compare_digest(entry.code_digest, _phone_digest((code or "").strip())):
-        SurveyCode.objects.filter(pk=entry.pk).update(attempts=F("attempts") + 1)
+    with transaction.atomic():
+        entry = (SurveyCode.objects.select_for_update().filter(
+            evaluation=evaluation, phone_digest=digest, used=False,
+            sent_at__gte=timezone.now() - datetime.timedelta(minutes=10)).order_by("-sent_at").first())
+        if entry is None or entry.attempts >= 5:
+            raise ProcurementRefused("验证码已失效，请重新获取。", field="code")
+        matches = hmac.compare_digest(entry.code_digest, _phone_digest((code or "").strip()))
+        if not matches:
+            SurveyCode.objects.filter(pk=entry.pk).update(attempts=F("attempts") + 1)
+    if not matches:
         raise ProcurementRefused("验证码不正确。", field="code")
-    try:
-        with transaction.atomic():
-            response = SatisfactionResponse.objects.create(evaluation=evaluation, phone_digest=digest, rating=rating,
-                                                           comment=_text(comment)[:300])
-    except IntegrityError:
-        raise ProcurementRefused("该手机号码已参与本次调查，每个号码只能作答一次。", field="phone") from None
-    SurveyCode.objects.filter(pk=entry.pk).update(used=True)
-    PerformanceEvaluation.objects.filter(pk=evaluation.pk).update(responses=F("responses") + 1)
+    with transaction.atomic():
+        # The evaluation row is locked so that an answer never lands after finish_evaluation computed the rate.
+        evaluation = PerformanceEvaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if not evaluation.survey_open():
+            raise ProcurementRefused("满意度调查已结束。")
+        used = SurveyCode.objects.filter(pk=entry.pk, used=False).update(used=True)
+        if not used:
+            raise ProcurementRefused("验证码已使用，请重新获取。", field="code")
+        try:
+            with transaction.atomic():
+                response = SatisfactionResponse.objects.create(evaluation=evaluation, phone_digest=digest,
+                                                               rating=rating, comment=_text(comment)[:300])
+        except IntegrityError:
+            raise ProcurementRefused("该手机号码已参与本次调查，每个号码只能作答一次。", field="phone") from None
+        PerformanceEvaluation.objects.filter(pk=evaluation.pk).update(responses=F("responses") + 1)
     return response
 
 

@@ -1,11 +1,14 @@
-"""What 孵化资助 adds to other apps' pages without them importing it: the organization's incubation history and
-its grants on its public profile, and the 孵化资助申报 and 资助评审 links in the organization workspace."""
+"""What 孵化资助 and 政府购买服务 add to other apps' pages without them importing them: the organization's incubation
+history and grants, and its signed purchased-service contracts, on its public profile; and the 孵化资助申报 and
+资助评审 links in the organization workspace."""
 
+from django.db.models import F
 from django.template.loader import render_to_string
 
 from orgs.profile_sections import register, register_workspace_link
 
-from .models import ApplicationStatus, GrantApplication, Residency
+from .models import ApplicationStatus, GrantApplication, PerformanceEvaluation, Residency
+from .permissions import public_contracts
 
 register_workspace_link("孵化资助申报", "grants:workspace", order=30)
 register_workspace_link("资助评审", "grants:reviews", order=35)
@@ -27,4 +30,24 @@ def grants_section(request, organization) -> str:
     if not (residencies or grants):
         return ""
     return render_to_string("grants/profile_section.html", {"residencies": residencies, "grants": grants},
+                            request=request)
+
+
+@register(order=45)
+def procurement_section(request, organization) -> str:
+    """One query: the organization's signed contracts (draft contracts are not public) with their project's
+    purchaser and, through a left join, the grade of a finished performance evaluation."""
+    contracts = list(
+        public_contracts().filter(organization=organization).select_related("project__purchaser")
+        .annotate(evaluation_status=F("evaluation__status"), evaluation_grade=F("evaluation__grade"),
+                  evaluation_score=F("evaluation__final_score"))
+        .order_by("-signed_on", "-pk")
+    )
+    if not contracts:
+        return ""
+    grades = dict(PerformanceEvaluation.Grade.choices)
+    for contract in contracts:
+        done = contract.evaluation_status == PerformanceEvaluation.Status.FINISHED
+        contract.grade_label = str(grades.get(contract.evaluation_grade, "")) if done else ""
+    return render_to_string("grants/procurement/_public_profile_contracts.html", {"contracts": contracts},
                             request=request)

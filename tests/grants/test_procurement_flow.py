@@ -277,3 +277,29 @@ def test_a_bid_of_another_organization_cannot_be_saved_by_an_outsider():
     with pytest.raises(PermissionDenied):
         procurement.save_bid(project, organization, acting_user=outsider, price="1000", proposal="x")
     assert purchaser().projects.count() == 1
+
+
+def test_five_wrong_survey_codes_use_the_code_up():
+    from core import sms
+
+    contract, officer = signed()
+    evaluation = procurement.start_evaluation(contract, acting_user=officer)
+    sms.outbox.clear()
+    procurement.send_survey_code(evaluation, "13900000009")
+    code = sms.outbox[-1][1].split("验证码为 ")[1][:6]
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        with pytest.raises(ProcurementRefused, match="验证码不正确"):
+            procurement.answer_survey(evaluation, phone="13900000009", code=wrong, rating=5)
+    with pytest.raises(ProcurementRefused, match="验证码已失效"):
+        procurement.answer_survey(evaluation, phone="13900000009", code=code, rating=5)
+    assert not evaluation.survey_responses.exists()
+
+
+def test_a_project_cancelled_before_it_was_announced_stays_private():
+    from grants.permissions import public_projects
+
+    project = make_project(announce=False)
+    procurement.cancel_project(project, acting_user=officer_for(project.region), reason="预算调整")
+    assert not public_projects().filter(pk=project.pk).exists()
+    assert not OcdsRelease.objects.filter(project=project).exists()
