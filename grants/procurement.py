@@ -63,7 +63,7 @@ from .permissions import may_act_for, may_manage_project
 
 P = ProcurementProject.Status
 CENT = Decimal("0.01")
-WORKSPACE_BID = "/grants/workspace/procurements/{pk}/"
+WORKSPACE_BID = "/grants/workspace/procurements/{pk}/bid/{org_pk}/"
 WORKSPACE_CONTRACT = "/grants/workspace/contracts/{pk}/"
 
 
@@ -231,8 +231,8 @@ def save_bid(project: ProcurementProject, organization: Organization, *, acting_
     if not project.accepting_bids(now):
         if project.bids_close_at and now >= project.bids_close_at:
             raise BidClosed(f"投标已于 {timezone.localtime(project.bids_close_at):%Y-%m-%d %H:%M:%S} 截止，"
-                            "截止后提交的投标不予受理。", field="price")
-        raise BidClosed("该项目当前不接受投标。", field="price")
+                            "截止后提交的投标不予受理。")
+        raise BidClosed("该项目当前不接受投标。")
     failed = eligibility.failures(bidder_checks(project, organization))
     if failed:
         raise NotEligible("不符合本项目的投标资格：" + "；".join(message for _rule, message in failed), failed)
@@ -340,7 +340,7 @@ def cancel_project(project: ProcurementProject, *, acting_user, reason: str) -> 
         ocds.publish(project, ["tenderCancellation"])
     for bid in project.bids.select_related("organization"):
         _tell_members(bid.organization, "采购项目已取消", f"“{project.title}”已取消：{_text(reason)}",
-                      WORKSPACE_BID.format(pk=project.pk))
+                      WORKSPACE_BID.format(pk=project.pk, org_pk=bid.organization_id))
     return project
 
 
@@ -534,7 +534,7 @@ def award_bid(project: ProcurementProject, bid: Bid, *, acting_user, reason: str
         won = other.pk == bid.pk
         _tell_members(other.organization, "中标结果公告" if not won else "您已中标",
                       f"“{project.title}”中标人：{bid.organization}，中标金额 {format_yuan(bid.price)}。",
-                      WORKSPACE_BID.format(pk=project.pk))
+                      WORKSPACE_BID.format(pk=project.pk, org_pk=other.organization_id))
     return project
 
 
@@ -634,6 +634,14 @@ def save_contract(contract: Contract, *, acting_user, fields: dict, deliverables
     for name, value in fields.items():
         if name in editable:
             setattr(contract, name, value)
+    # What the CHECK constraints would refuse with an error page is refused here by field.
+    errors = {}
+    if contract.starts_on and contract.ends_on and contract.ends_on < contract.starts_on:
+        errors["ends_on"] = "服务结束日期不能早于开始日期。"
+    if contract.value is not None and contract.value <= 0:
+        errors["value"] = "合同价格须大于 0。"
+    if errors:
+        raise ProcurementRefused("；".join(errors.values()), errors=errors)
     contract.save()
     contract.deliverables.all().delete()
     Deliverable.objects.bulk_create([

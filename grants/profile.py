@@ -12,6 +12,8 @@ from .permissions import public_contracts
 
 register_workspace_link("孵化资助申报", "grants:workspace", order=30)
 register_workspace_link("资助评审", "grants:reviews", order=35)
+register_workspace_link("政府购买服务", "grants:procurement_workspace", order=32)
+register_workspace_link("投标评审", "grants:bid_reviews", order=36)
 
 # Applications whose award is public: awarded and after. Drafts, pending and declined applications are the
 # organization's own business.

@@ -2,7 +2,12 @@
 checklist and ranking board, the grant applications and every step after submission, and the incubation bases
 with their residents; spreadsheets of calls, applications, awards and payments. Scoped to the officer's
 jurisdiction (404 outside it); every button calls a service; nothing is deleted here. The views live in
-grants/admin_views.py, the forms in grants/admin_forms.py."""
+grants/admin_views.py, the forms in grants/admin_forms.py.
+
+And the officers' side of 政府购买服务 (menu group 政府购买服务): the service catalogue (superusers keep it),
+purchasers, procurement projects from plan to contract draft (bids sealed until the deadline), and contracts from
+signing to the performance evaluation; spreadsheets of projects, bids, contracts and payments. The views live in
+grants/procurement_admin.py, the forms in grants/procurement_admin_forms.py."""
 
 from django.urls import path
 from django.utils import timezone
@@ -17,9 +22,28 @@ from wagtail.permissions import register_permission_policy
 from core.admin_policies import ByRolePolicy, OfficerViewPolicy, is_officer
 
 from . import admin_views as views
+from . import procurement_admin as pviews
 from .admin_forms import FundingCallForm, IncubationBaseForm
-from .models import FundingCall, GrantApplication, IncubationBase
-from .permissions import bases_for_officer, calls_for_officer, may_manage_base, may_manage_call
+from .models import (
+    Contract,
+    FundingCall,
+    GrantApplication,
+    IncubationBase,
+    ProcurementProject,
+    Purchaser,
+    ServiceCategory,
+)
+from .permissions import (
+    bases_for_officer,
+    calls_for_officer,
+    contracts_for_officer,
+    may_manage_base,
+    may_manage_call,
+    may_manage_project,
+    projects_for_officer,
+    purchasers_for_officer,
+)
+from .procurement_admin_forms import ProcurementProjectForm, PurchaserForm
 
 LISTING = {"index", "index_results"}
 
@@ -189,9 +213,219 @@ class IncubationBaseViewSet(ModelViewSet):
         return _routes(self, LISTING | {"add", "edit", "inspect"})
 
 
+# --- 政府购买服务 ------------------------------------------------------------------------------------------
+class ServiceCategoryPolicy(ByRolePolicy):
+    """Officers read the guiding catalogue; only a superuser keeps it (财政部令第102号 Art. 9–11)."""
+
+    actions = {"view": "officer", "add": "superuser", "change": "superuser"}
+
+
+class PurchaserPolicy(ByRolePolicy):
+    """Officers add purchasers and edit those of their jurisdiction."""
+
+    actions = {"view": "officer", "add": "officer", "change": "officer"}
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action == "change":
+            return is_officer(user) and purchasers_for_officer(user).filter(pk=instance.pk).exists()
+        return self.user_has_permission(user, action)
+
+    def instances_user_has_permission_for(self, user, action):
+        return purchasers_for_officer(user) if is_officer(user) else Purchaser.objects.none()
+
+
+class ProjectPolicy(ByRolePolicy):
+    """Officers add projects and edit the planned ones of their jurisdiction; an announced project is never
+    edited or deleted (its steps go through the project page and the services)."""
+
+    actions = {"view": "officer", "add": "officer", "change": "officer"}
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action == "change":
+            return (is_officer(user) and may_manage_project(user, instance)
+                    and instance.status in pviews.EDITABLE_PROJECTS)
+        return self.user_has_permission(user, action)
+
+    def instances_user_has_permission_for(self, user, action):
+        return projects_for_officer(user) if is_officer(user) else ProcurementProject.objects.none()
+
+
+class ContractPolicy(ByRolePolicy):
+    """Contracts are drafted from an awarded project; officers edit the drafts of their jurisdiction."""
+
+    actions = {"view": "officer", "change": "officer"}
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action == "change":
+            return (is_officer(user) and may_manage_project(user, instance.project)
+                    and instance.status == Contract.Status.DRAFT)
+        return self.user_has_permission(user, action)
+
+    def instances_user_has_permission_for(self, user, action):
+        return contracts_for_officer(user) if is_officer(user) else Contract.objects.none()
+
+
+def _datetime(value):
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+class ServiceCategoryViewSet(ModelViewSet):
+    model = ServiceCategory
+    icon = "list-ul"
+    menu_label = _("购买服务目录")
+    add_view_class = pviews.CategoryCreateView
+    edit_view_class = pviews.CategoryEditView
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    search_fields = ["code", "name"]
+    list_per_page = 50
+    # The name links to the edit form for a superuser and is plain text for officers (they may only look).
+    list_display = [
+        Column("code", label=_("目录编码"), sort_key="code"),
+        TitleColumn("name", label=_("名称"), url_name="procurement_categories:edit"),
+        Column("description", label=_("说明")),
+        Column("sort_order", label=_("排序"), sort_key="sort_order"),
+        Column("active", label=_("可用"), accessor=lambda c: "是" if c.active else "否"),
+    ]
+    panels = [FieldRowPanel([FieldPanel("code"), FieldPanel("name")]), FieldPanel("description"),
+              FieldRowPanel([FieldPanel("sort_order"), FieldPanel("active")])]
+
+    def get_common_view_kwargs(self, **kwargs):
+        return _no_extra_pages(self, kwargs)
+
+    def get_urlpatterns(self):
+        return _routes(self, LISTING | {"add", "edit"})
+
+
+class PurchaserViewSet(ModelViewSet):
+    model = Purchaser
+    icon = "group"
+    menu_label = _("购买主体")
+    index_view_class = pviews.PurchaserIndexView
+    add_view_class = pviews.PurchaserCreateView
+    edit_view_class = pviews.PurchaserEditView
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    search_fields = ["name", "contact_name"]
+    list_per_page = 50
+    list_display = [
+        TitleColumn("name", label=_("名称"), url_name="procurement_purchasers:edit"),
+        Column("kind", label=_("类别"), accessor="get_kind_display"),
+        Column("region", label=_("所在区划")),
+        Column("contact_name", label=_("联系人")),
+        Column("contact_phone", label=_("联系电话")),
+    ]
+    edit_handler = ObjectList([
+        FieldRowPanel([FieldPanel("name"), FieldPanel("kind")]),
+        FieldRowPanel([FieldPanel("region"), FieldPanel("credit_code")]),
+        FieldPanel("address"),
+        FieldRowPanel([FieldPanel("contact_name"), FieldPanel("contact_phone")]),
+    ], base_form_class=PurchaserForm)
+
+    def get_common_view_kwargs(self, **kwargs):
+        return _no_extra_pages(self, kwargs)
+
+    def get_urlpatterns(self):
+        return _routes(self, LISTING | {"add", "edit"})
+
+
+class ProcurementProjectViewSet(ModelViewSet):
+    model = ProcurementProject
+    icon = "clipboard-list"
+    menu_label = _("采购项目")
+    index_view_class = pviews.ProjectIndexView
+    add_view_class = pviews.ProjectCreateView
+    edit_view_class = pviews.ProjectEditView
+    inspect_view_class = pviews.ProjectInspectView
+    inspect_view_enabled = True
+    inspect_view_fields = ["number"]  # the page is the template's own
+    copy_view_enabled = False
+    filterset_class = pviews.ProjectFilterSet
+    search_fields = ["number", "title"]
+    list_per_page = 30
+    # No bid figure in the list: bids are shown only on the project page, and only once unsealed.
+    list_display = [
+        TitleColumn("number", label=_("项目编号"), url_name="procurement_projects:inspect"),
+        Column("title", label=_("项目名称")),
+        Column("purchaser", label=_("购买主体")),
+        Column("category", label=_("目录项")),
+        Column("method", label=_("采购方式"), accessor="get_method_display"),
+        Column("status", label=_("状态"), accessor="get_status_display"),
+        views.yuan_column("budget", _("预算")),
+        Column("bids_close_at", label=_("投标截止"), sort_key="bids_close_at",
+               accessor=lambda p: _datetime(p.bids_close_at)),
+    ]
+    edit_handler = ObjectList([
+        MultiFieldPanel([FieldPanel("title"), FieldRowPanel([FieldPanel("purchaser"), FieldPanel("category")]),
+                         FieldRowPanel([FieldPanel("method"), FieldPanel("service_period")]),
+                         FieldPanel("description")], heading=_("基本信息")),
+        MultiFieldPanel([FieldRowPanel([FieldPanel("budget"), FieldPanel("price_weight")]),
+                         FieldPanel("budget_line")], heading=_("预算与评分")),
+        MultiFieldPanel([FieldRowPanel([FieldPanel("bids_open_at"), FieldPanel("bids_close_at")])],
+                        heading=_("投标时间")),
+        MultiFieldPanel([FieldPanel("eligible_kinds"), FieldPanel("exclude_credit_listed"), FieldPanel("min_grade")],
+                        heading=_("投标资格")),
+        InlinePanel("criteria", label=_("技术评分项"), heading=_("技术评分细则（分值合计 100 分）"),
+                    panels=[FieldRowPanel([FieldPanel("name"), FieldPanel("weight")]), FieldPanel("description")]),
+    ], base_form_class=ProcurementProjectForm)
+
+    def get_common_view_kwargs(self, **kwargs):
+        return _no_extra_pages(self, kwargs)
+
+    def get_urlpatterns(self):
+        return _routes(self, LISTING | {"add", "edit", "inspect"}, [
+            path("export/", pviews.export, name="export"),
+            path("documents/<int:pk>/", pviews.project_document, name="document"),
+            path("bid-documents/<int:pk>/", pviews.bid_document, name="bid_document"),
+        ])
+
+
+class ContractViewSet(ModelViewSet):
+    model = Contract
+    icon = "doc-full"
+    menu_label = _("购买服务合同")
+    index_view_class = pviews.ContractIndexView
+    inspect_view_class = pviews.ContractInspectView
+    inspect_view_enabled = True
+    inspect_view_fields = ["number"]  # the page is the template's own
+    copy_view_enabled = False
+    filterset_class = pviews.ContractFilterSet
+    search_fields = ["number", "title"]
+    form_fields = ["title"]  # required by ModelViewSet; the generic form views are not routed
+    list_per_page = 30
+    list_display = [
+        TitleColumn("number", label=_("合同编号"), url_name="procurement_contracts:inspect"),
+        Column("title", label=_("合同名称")),
+        Column("organization", label=_("承接主体")),
+        Column("status", label=_("状态"), accessor="get_status_display"),
+        views.yuan_column("value", _("合同价格")),
+        views.yuan_column("paid_total", _("已支付")),
+        Column("ends_on", label=_("服务结束"), sort_key="ends_on",
+               accessor=lambda c: c.ends_on.strftime("%Y-%m-%d") if c.ends_on else "—"),
+    ]
+
+    @property
+    def contract_edit_view(self):
+        return self.construct_view(pviews.ContractEditView, **self.get_inspect_view_kwargs(
+            template_name=pviews.ContractEditView.template_name))
+
+    def get_common_view_kwargs(self, **kwargs):
+        return _no_extra_pages(self, kwargs, add_url_name=None)
+
+    def get_urlpatterns(self):
+        return _routes(self, LISTING | {"inspect"}, [
+            path("edit/<int:pk>/", self.contract_edit_view, name="edit"),
+            path("evidence/<int:pk>/", pviews.delivery_evidence, name="evidence"),
+        ])
+
+
 register_permission_policy(FundingCall, CallPolicy(FundingCall))
 register_permission_policy(GrantApplication, OfficerViewPolicy(GrantApplication))
 register_permission_policy(IncubationBase, BasePolicy(IncubationBase))
+register_permission_policy(ServiceCategory, ServiceCategoryPolicy(ServiceCategory))
+register_permission_policy(Purchaser, PurchaserPolicy(Purchaser))
+register_permission_policy(ProcurementProject, ProjectPolicy(ProcurementProject))
+register_permission_policy(Contract, ContractPolicy(Contract))
 
 
 class GrantsGroup(ViewSetGroup):
@@ -208,3 +442,20 @@ class GrantsGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_grants():
     return GrantsGroup()
+
+
+class ProcurementGroup(ViewSetGroup):
+    menu_label = _("政府购买服务")
+    menu_icon = "clipboard-list"
+    menu_order = 215
+    items = (
+        ProcurementProjectViewSet("procurement_projects", url_prefix="procurement-projects"),
+        ContractViewSet("procurement_contracts", url_prefix="procurement-contracts"),
+        PurchaserViewSet("procurement_purchasers", url_prefix="procurement-purchasers"),
+        ServiceCategoryViewSet("procurement_categories", url_prefix="procurement-categories"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_procurement():
+    return ProcurementGroup()
