@@ -15,7 +15,7 @@ from core.dates import add_years
 from core.models import Region, User
 from core.permissions import can_administer_region
 from core.workflow import move
-from grants.models import Award
+from grants.models import Award, Contract
 from orgs.models import AnnualReport, CreditListing, Membership, Organization
 from orgs.queries import ACTIVE
 
@@ -112,13 +112,17 @@ def create_campaign(*, acting_user, **fields) -> Campaign:
 
 def scope_queryset(campaign: Campaign):
     """Organizations a 五比五看 campaign covers: existing ones in its region, of the chosen kinds, and — when the
-    campaign is limited to funded organizations — those holding a grant (an award of a funding call). Purchased-
-    service contracts join this rule when the procurement part of the grants app lands."""
+    campaign is limited to funded organizations — those holding a grant (an award of a funding call) or a
+    purchased-service contract that has been signed (any status but 待签订: active, completed or terminated —
+    the organization was paid public money to deliver a service either way). A bid, an award without a signed
+    contract or a draft contract does not count."""
     queryset = Organization.objects.filter(ACTIVE, region__path__startswith=campaign.region.path)
     if campaign.scope_kinds:
         queryset = queryset.filter(kind__in=campaign.scope_kinds)
     if campaign.scope_funded:
-        queryset = queryset.filter(Exists(Award.objects.filter(application__organization=OuterRef("pk"))))
+        granted = Exists(Award.objects.filter(application__organization=OuterRef("pk")))
+        contracted = Exists(Contract.objects.filter(organization=OuterRef("pk")).exclude(status=Contract.Status.DRAFT))
+        queryset = queryset.filter(granted | contracted)
     return queryset
 
 

@@ -1,4 +1,6 @@
-"""Public endpoints of 孵化与资助: the funding calls the public may see, and every grant as 360Giving open data.
+"""Public endpoints of 孵化与资助 and 政府购买服务: the funding calls the public may see, every grant as 360Giving
+open data, and every procurement project and contract as Open Contracting Data Standard 1.1 releases
+(``/api/v1/ocds/releases.json``, ``/api/v1/ocds/records.json``; grants.ocds).
 
 Mounted at the API root (``api.add_router("", router)``) because the open-data file lives at
 ``/api/v1/grants.360giving.json`` beside ``/api/v1/grants/calls``. Nothing here needs a login; drafts are never
@@ -7,14 +9,17 @@ the 360Giving file writes them as numbers because its standard says so.
 """
 
 import datetime
+import json
 from decimal import Decimal
 
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from ninja import Query, Router, Schema
+from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
-from . import opendata
+from . import ocds, opendata
 from .models import FundingCall, Tranche
 from .permissions import open_calls, public_calls
 
@@ -168,3 +173,55 @@ def grants_360giving(request):
     for name, value in headers.items():
         response[name] = value
     return response
+
+
+# --- 政府购买服务: Open Contracting Data Standard 1.1 ---------------------------------------------------------
+SINCE_HELP = "ISO 8601 日期时间，如 2026-03-01T00:00:00+08:00（无时区按北京时间，只写日期按当日零时）：只返回发布时间晚于该时刻的发布。"
+
+
+def parse_since(value: str | None) -> datetime.datetime | None:
+    """``?since=`` as an aware date-time; a date alone is midnight, no offset is the portal's time zone (北京时间).
+    Anything else is refused with a Chinese message (400), never a server error."""
+    if value is None or not value.strip():
+        return None
+    try:
+        moment = parse_datetime(value.strip())
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise HttpError(400, f"参数 since 不是有效的 ISO 8601 日期时间：“{value[:40]}”。请使用如 2026-03-01T00:00:00+08:00 的格式。")
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _json(data: dict, filename: str) -> HttpResponse:
+    response = HttpResponse(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@router.get(
+    "/ocds/releases.json", summary="政府购买服务发布包（OCDS 1.1）", auth=None, response={200: dict, 400: Error},
+    openapi_extra={"description": (
+        "每个政府购买服务采购项目及其合同的每次事件（公告、开标、中标、签约、履约支付、合同变更、终止、取消）各一条完整的 "
+        "OCDS 1.1 发布（release），按开放合同数据标准 1.1.5 的发布包（release package）格式发布，金额单位为人民币（CNY）。"
+        "投标截止前的发布不含任何投标人或报价。发布一经生成不再修改。"
+    )},
+)
+def ocds_releases(request, since: str | None = Query(None, description=SINCE_HELP)):
+    moment = parse_since(since)
+    return _json(ocds.release_package(moment), f"ocds-releases-{timezone.localdate():%Y%m%d}.json")
+
+
+@router.get(
+    "/ocds/records.json", summary="政府购买服务记录包（OCDS 1.1）", auth=None, response={200: dict},
+    openapi_extra={"description": (
+        "每个采购项目（ocid）一条记录（record）：其全部发布及汇编发布（compiledRelease，即最新的完整快照），"
+        "按开放合同数据标准 1.1.5 的记录包（record package）格式发布。"
+    )},
+)
+def ocds_records(request):
+    return _json(ocds.record_package(), f"ocds-records-{timezone.localdate():%Y%m%d}.json")

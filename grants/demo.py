@@ -1,4 +1,4 @@
-"""Demo 孵化与资助 for seed_demo: incubation bases at the three levels with residents, services and graduations;
+"""Demo 孵化与资助 and 政府购买服务 for seed_demo: incubation bases at the three levels with residents, services and graduations;
 two funding calls of last year, closed, with applications in every stage; and this year's open call, to which
 the demo member 吴经办 (13800000008) can apply for 阳光助残服务社 from the workspace.
 
@@ -33,24 +33,41 @@ from core.models import Region, User
 from orgs.models import CreditListing, Membership, Organization
 from orgs.queries import ACTIVE
 
-from . import incubation, services
+from . import incubation, procurement, services
 from .models import (
     ApplicationStatusChange,
     Award,
+    Bid,
+    BidReview,
+    BidReviewStatusChange,
     CallStatusChange,
     ConflictDeclaration,
+    Contract,
+    ContractAmendment,
+    ContractPayment,
+    ContractStatusChange,
     Criterion,
+    Deliverable,
     Disbursement,
     FundingCall,
     GrantApplication,
     GrantReport,
     IncubationBase,
+    Milestone,
+    MilestoneStatusChange,
+    OcdsRelease,
+    PerformanceEvaluation,
+    ProcurementProject,
+    ProjectStatusChange,
+    Purchaser,
     ReportStatusChange,
     RequiredDocument,
     Residency,
     ResidencyService,
     Review,
     ReviewStatusChange,
+    SatisfactionResponse,
+    ServiceCategory,
     Tranche,
     TrancheStatusChange,
 )
@@ -140,10 +157,14 @@ def _at(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetim
 
 
 def build(rng: random.Random, *, progress: bool = False) -> dict | None:
-    """Seed 孵化与资助; None (and nothing written) when it has been seeded already."""
-    if IncubationBase.objects.filter(name=CITY_BASE).exists():
-        return None
-    return _Builder(rng, progress).run()
+    """Seed 孵化与资助, then 政府购买服务; each part is skipped when it has been seeded already (so a database seeded
+    before the procurement part existed gets it on the next run). None (and nothing written) when both were."""
+    counts = {}
+    if not IncubationBase.objects.filter(name=CITY_BASE).exists():
+        counts.update(_Builder(rng, progress).run())
+    if not Purchaser.objects.filter(name=PROCUREMENT_MARKER).exists():
+        counts.update(_ProcurementBuilder(random.Random(rng.random()), progress).run())  # noqa: S311  # reproducible demo data  # nosec B311
+    return counts or None
 
 
 class _Builder:
@@ -541,3 +562,416 @@ RATIONALES = [
     "需求调研扎实，服务对象明确。", "团队有同类项目经验，执行有保障。", "预算结构基本合理，个别科目测算偏高。",
     "成效指标可量化，但可持续性论证不足。", "与社区资源结合紧密，具有推广价值。", "活动设计较常规，创新性一般。",
 ]
+
+
+# --- 政府购买服务 -------------------------------------------------------------------------------------------------
+# Purchasers in three districts and one community service centre; the district officers run their own districts'
+# projects, the city officer 观山湖区's. (name, kind, region code, contact, phone, address)
+PURCHASERS = [
+    ("观山湖区民政局", "department", "520115", "罗科长", "0851-84800011", "观山湖区林城东路 1 号"),
+    ("南明区民政局", "department", "520102", "杨科长", "0851-85800022", "南明区新华路 110 号"),
+    ("云岩区民政局", "department", "520103", "何科长", "0851-86800033", "云岩区中华北路 200 号"),
+    ("花果园街道社区服务中心", "centre", "520102001000", "林主任", "0851-85600044", "花果园街道社区服务中心 1 楼"),
+]
+PROCUREMENT_MARKER = PURCHASERS[0][0]
+PROCUREMENT_CRITERIA = [("服务方案与需求回应", 40), ("团队配置与专业资质", 30), ("同类项目业绩", 20), ("质量控制与应急预案", 10)]
+PROPOSALS = [
+    "配备持证社工 4 名、康复师 1 名，建立一人一档服务台账，每月入户不少于 2 次，季度开展满意度回访。",
+    "组建“社工＋志愿者”双工团队，设立社区服务站点，按需求评估分级提供服务，建立月度督导和应急响应机制。",
+    "依托本机构在辖区 5 年的服务经验，联动社区卫生服务中心和爱心企业，形成服务清单并在线记录全部服务过程。",
+    "项目负责人具有中级社工师资格，团队 6 人均有同类服务经历；服务标准、记录表单和投诉处理流程附后。",
+]
+# (key, purchaser, catalogue code, title, budget, method, needs)
+PROCUREMENT_PLAN = [
+    ("planned", 2, "A10", "云岩区社区禁毒宣传教育服务项目", 180000, "consultation",
+     "在辖区 8 个社区开展禁毒宣传进社区、进校园活动，为社区康复人员提供帮扶服务。"),
+    ("announced_member", 1, "A09", "南明区残疾人居家康复服务项目", 260000, "consultation",
+     "为辖区 150 名持证残疾人提供居家康复训练指导、辅具适配和家属照护培训。"),
+    ("announced", 0, "A11", "观山湖区困境儿童关爱保护服务项目", 220000, "open",
+     "为辖区困境儿童和留守儿童建立档案，开展定期探访、课业辅导和心理支持服务。"),
+    ("closed", 0, "A05", "观山湖区社区文体活动运营服务项目", 150000, "consultation",
+     "运营 3 个社区文体活动中心，每月组织文体活动不少于 8 场，培育居民文体队伍。"),
+    ("evaluating", 1, "A07", "南明区困难群众探访与救助帮扶服务项目", 240000, "consultation",
+     "对低保、特困和临时救助对象开展入户探访、需求评估和资源链接服务。"),
+    ("awarded", 2, "A08", "云岩区社区邻里互助与议事协商服务项目", 160000, "consultation",
+     "培育小区议事会和楼栋长队伍，协助居民协商解决公共事务，每季度发布议事成果。"),
+    ("completed", 0, "A09", "观山湖区社区居家养老服务项目", 300000, "consultation",
+     "为辖区 300 名高龄独居老人提供上门探访、助餐配送和健康监测服务。"),
+    ("member_contract", 1, "A12", "南明区社会工作服务站运营项目", 280000, "consultation",
+     "运营区级社工站，为困难群体提供个案、小组和社区工作服务，培育社区社会组织。"),
+    ("active", 3, "A01", "花果园街道慢病老人健康管理服务项目", 120000, "inquiry",
+     "为街道 200 名慢性病老人提供健康档案管理、用药提醒和健康讲座服务。"),
+    ("failed", 2, "A02", "云岩区困难群体就业援助服务项目", 130000, "consultation",
+     "为困难群体提供职业指导、技能培训和岗位对接服务。"),
+    ("cancelled", 1, "A06", "南明区社区矫正对象帮扶服务项目", 100000, "consultation",
+     "为社区矫正对象提供心理辅导、教育帮扶和就业指导服务。"),
+]
+CATALOGUE_FALLBACK = {"A01": "基本公共卫生", "A02": "公共就业", "A05": "社区文体", "A06": "公共安全法治", "A07": "社会救助",
+                      "A08": "社区生活", "A09": "养老助残", "A10": "禁毒防毒", "A11": "儿童关爱", "A12": "社会工作服务"}
+CONTRACT_TERMS = {
+    "quality": "服务记录完整率 100%，服务对象满意率不低于 90%，投诉 24 小时内响应。",
+    "settlement": "按付款计划分期支付：签约后支付 40%，中期验收合格后支付 30%，绩效评价后按等级支付尾款。",
+    "rights_obligations": "甲方负责监督、检查和验收并按约付款；乙方按服务方案提供服务，如实记录并接受绩效评价。",
+    "liability": "乙方未按约定提供服务的，甲方有权扣减相应费用；情节严重的，甲方可解除合同并追究违约责任。",
+}
+SURVEY_COMMENTS = ["社工很耐心，每次来都陪老人聊天。", "送餐很准时，饭菜也合口味。", "希望服务次数再多一些。", "", "",
+                   "健康监测很有用，血压高了马上提醒。", "服务人员态度好。"]
+
+
+def _png(width: int = 96, height: int = 64, rgb=(46, 125, 50)) -> bytes:
+    """A small solid-colour PNG (a stand-in for a service photo), built without any image library."""
+    import struct
+    import zlib
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _sign_in_sheet(title: str, day: datetime.date, people: int) -> bytes:
+    """A one-page 签到表 PDF drawn with reportlab and the portal's CJK font."""
+    import io
+
+    from reportlab.lib.pagesizes import A5
+    from reportlab.pdfgen import canvas
+
+    from core.pdf import cjk_font
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A5)
+    font = cjk_font()
+    page.setFont(font, 14)
+    page.drawString(40, 540, f"{title}签到表")
+    page.setFont(font, 10)
+    page.drawString(40, 515, f"服务日期：{day:%Y年%m月%d日}    服务人数：{people} 人    （演示数据）")
+    for row in range(min(people, 12)):
+        page.drawString(40, 490 - 18 * row, f"{row + 1:>2}.  服务对象 {row + 1:03d}        签名：__________")
+    page.save()
+    return buffer.getvalue()
+
+
+class _ProcurementBuilder(_Builder):
+    """政府购买服务 through grants.procurement with the demo accounts acting: every project status, contracts with
+    deliveries, payments, an amendment and a finished performance evaluation. Windows are built open (the services
+    check them against the clock) and then moved into the past with queryset updates, as the tests do; the moments
+    the services stamp with "now" are moved back to a believable timeline. OCDS releases are append-only and keep
+    the moment the demo was seeded (like audit rows)."""
+
+    def run(self) -> dict:
+        from django.test.utils import override_settings
+
+        self.purchasers = self.make_purchasers()
+        self.categories = self.make_categories()
+        self.member = User.objects.get(phone=DEMO_MEMBER)
+        self.member_org = Organization.objects.get(name=DEMO_ORGANIZATION)
+        self.bidders = self.take(lambda o: o.kind != Organization.Kind.COMMUNITY, 12)
+        plan = {key: rest for key, *rest in PROCUREMENT_PLAN}
+        # The survey's verification codes go to the in-memory outbox while the demo answers them.
+        with override_settings(PORTAL_SMS_BACKEND="core.sms.LocmemBackend"):
+            for key in tqdm([k for k, *_ in PROCUREMENT_PLAN], desc="政府购买服务", unit="项", disable=not self.progress,
+                            leave=False):
+                getattr(self, f"stage_{key}")(*plan[key])
+        self.counts["procurement_projects"] = ProcurementProject.objects.count()
+        self.counts["contracts"] = Contract.objects.count()
+        self.counts["ocds_releases"] = OcdsRelease.objects.count()
+        return self.counts
+
+    # --- set-up -----------------------------------------------------------------------------------------------
+    def make_purchasers(self) -> list[Purchaser]:
+        rows = []
+        for name, kind, code, contact, phone, address in PURCHASERS:
+            region = Region.objects.get(code=code)
+            rows.append(Purchaser.objects.get_or_create(region=region, name=name, defaults={
+                "kind": kind, "contact_name": contact, "contact_phone": phone, "address": address})[0])
+        return rows
+
+    def make_categories(self) -> dict[str, ServiceCategory]:
+        """The guiding catalogue comes from migration 0008; an item an administrator removed is put back."""
+        return {code: ServiceCategory.objects.get_or_create(code=code, defaults={"name": name})[0]
+                for code, name in CATALOGUE_FALLBACK.items()}
+
+    def bidders_for(self, count: int, *, first: Organization | None = None) -> list[Organization]:
+        chosen = self.rng.sample(self.bidders, count - (first is not None))
+        return [first, *chosen] if first is not None else chosen
+
+    # --- building blocks --------------------------------------------------------------------------------------
+    def project(self, buyer_index: int, code: str, title: str, budget: int, method: str, needs: str, *,
+                opens: datetime.datetime, closes: datetime.datetime, announce: bool = True) -> ProcurementProject:
+        buyer = self.purchasers[buyer_index]
+        officer = self.officer_for(buyer.region)
+        project = procurement.create_project(
+            acting_user=officer, purchaser=buyer, criteria=PROCUREMENT_CRITERIA, title=title,
+            category=self.categories[code], budget=Decimal(budget), method=method, description=needs,
+            budget_line=f"{self.today.year}年{buyer.region.name}民政部门预算·社会福利·政府购买服务",
+            service_period="合同签订之日起 12 个月", bids_open_at=opens, bids_close_at=closes, price_weight=30,
+        )
+        if announce:
+            procurement.announce(project, acting_user=officer)
+        project.refresh_from_db()
+        project.officer = officer
+        return project
+
+    def past_project(self, plan: tuple, announced: datetime.date, *, window: int = 20) -> ProcurementProject:
+        """A project built with its window open now, to be moved to ``announced`` … ``announced + window``."""
+        now = timezone.now()
+        project = self.project(*plan, opens=now - datetime.timedelta(minutes=5), closes=now + datetime.timedelta(days=1))
+        project.timeline = {"announced": announced, "closes": announced + datetime.timedelta(days=window)}
+        return project
+
+    def bid(self, project, organization, price: int, *, user=None):
+        user = user or (self.member if organization == self.member_org else self.staff(organization))
+        return procurement.save_bid(project, organization, acting_user=user, price=Decimal(price),
+                                    proposal=self.rng.choice(PROPOSALS), uploads=[_pdf("服务方案.pdf")])
+
+    def close(self, project):
+        """The window ends: moved to the project's timeline, and the bids opened (开标) as the daily run would."""
+        announced, closes = project.timeline["announced"], project.timeline["closes"]
+        ProcurementProject.objects.filter(pk=project.pk).update(
+            created_at=_at(announced - datetime.timedelta(days=6), 10), announced_at=_at(announced, 9),
+            bids_open_at=_at(announced, 9), bids_close_at=_at(closes, 17))
+        ProjectStatusChange.objects.filter(project=project, to_status="announced").update(at=_at(announced, 9))
+        for index, bid in enumerate(Bid.objects.filter(project=project).order_by("pk")):
+            moment = _at(announced + datetime.timedelta(days=3 + 4 * index), 15)
+            Bid.objects.filter(pk=bid.pk).update(submitted_at=moment, revised_at=moment)
+        procurement.open_bids(project)
+        ProjectStatusChange.objects.filter(project=project, to_status__in=["closed", "failed"]).update(
+            at=_at(closes, 17, 5))
+        project.refresh_from_db()
+
+    def bid_panel(self, project) -> list[User]:
+        others = [o for code, o in self.district_officers.items() if code != project.region.code[:6]]
+        return [self.reviewer, others[0]]
+
+    def review(self, project, marks: dict[int, float], *, waiting: User | None = None):
+        """The panel declares no conflict and scores each valid bid (``marks``: bid id → share of each
+        criterion's points); ``waiting`` is assigned but has not declared yet."""
+        day = project.timeline["closes"] + datetime.timedelta(days=3)
+        procurement.assign_bid_reviewers(project, self.bid_panel(project), acting_user=project.officer)
+        criteria = list(project.criteria.all())
+        for review in BidReview.objects.filter(bid__project=project).select_related("bid", "reviewer"):
+            if review.reviewer == waiting:
+                continue
+            procurement.declare_bid_conflict(review, acting_user=review.reviewer, has_conflict=False)
+            share = Decimal(str(marks.get(review.bid_id, 0.75))) + Decimal(self.rng.choice([-3, 0, 0, 2])) / 100
+            scores = {c.pk: (str(min(Decimal(c.weight), (c.weight * share)).quantize(Decimal("0.1"))),
+                             self.rng.choice(RATIONALES)) for c in criteria}
+            procurement.submit_bid_review(review, acting_user=review.reviewer, scores=scores,
+                                          comment="方案完整，团队配置合理。")
+        BidReview.objects.filter(bid__project=project).update(assigned_at=_at(day, 9))
+        BidReview.objects.filter(bid__project=project, status=BidReview.Status.SUBMITTED).update(
+            submitted_at=_at(day + datetime.timedelta(days=2), 16))
+        BidReviewStatusChange.objects.filter(review__bid__project=project).update(at=_at(day + datetime.timedelta(days=1), 10))
+        BidReviewStatusChange.objects.filter(review__bid__project=project, to_status="submitted").update(
+            at=_at(day + datetime.timedelta(days=2), 16))
+        ProjectStatusChange.objects.filter(project=project, to_status="evaluating").update(at=_at(day, 9))
+
+    def award(self, project) -> Bid:
+        winner = procurement.ranking(project).first()
+        procurement.award_bid(project, winner, acting_user=project.officer)
+        day = project.timeline["closes"] + datetime.timedelta(days=8)
+        ProcurementProject.objects.filter(pk=project.pk).update(awarded_at=_at(day, 10))
+        ProjectStatusChange.objects.filter(project=project, to_status="awarded").update(at=_at(day, 10))
+        project.refresh_from_db()
+        return winner
+
+    def contract(self, project, *, starts: datetime.date, days: int, deliverables: list[dict]) -> Contract:
+        """Draft, complete and sign the contract (40 % on signing, 30 % at mid-term, the rest after evaluation)."""
+        officer = project.officer
+        contract = procurement.draft_contract(project, acting_user=officer)
+        ends = starts + datetime.timedelta(days=days)
+        value = contract.value
+        first = (value * Decimal("0.4")).quantize(Decimal("0.01"))
+        second = (value * Decimal("0.3")).quantize(Decimal("0.01"))
+        procurement.save_contract(contract, acting_user=officer, fields={
+            **CONTRACT_TERMS, "service_content": project.description, "starts_on": starts, "ends_on": ends,
+            "quantity": "；".join(f"{d['name']} {d['target']}{Deliverable.UNITS.get(d['kind'], '')}" for d in deliverables),
+        }, deliverables=deliverables, milestones=[
+            {"title": "合同签订", "due_on": starts, "amount": first},
+            {"title": "中期验收", "due_on": starts + datetime.timedelta(days=days // 2), "amount": second},
+            {"title": "绩效评价后尾款", "due_on": ends, "amount": value - first - second},
+        ])
+        procurement.sign_contract(contract, acting_user=officer, signed_on=starts)
+        Contract.objects.filter(pk=contract.pk).update(created_at=_at(starts - datetime.timedelta(days=5), 10))
+        ContractStatusChange.objects.filter(contract=contract, to_status="active").update(at=_at(starts, 11))
+        ProjectStatusChange.objects.filter(project=project, to_status="contracted").update(at=_at(starts, 11))
+        contract.refresh_from_db()
+        return contract
+
+    def deliver(self, contract, member, days: list[int]):
+        """Delivery logs with evidence (a sign-in sheet PDF or a photo PNG) ``days`` after the start."""
+        for n, offset in enumerate(days):
+            day = contract.starts_on + datetime.timedelta(days=offset)
+            for deliverable in contract.deliverables.all():
+                quantity = max(1, deliverable.target // (len(days) + 1))
+                if n % 2 == 0:
+                    upload = SimpleUploadedFile(f"签到表-{day:%Y%m%d}.pdf",
+                                                _sign_in_sheet(deliverable.name, day, min(quantity, 40)),
+                                                content_type="application/pdf")
+                else:
+                    upload = SimpleUploadedFile(f"服务照片-{day:%Y%m%d}.png", _png(rgb=(30 + 20 * n, 120, 90)),
+                                                content_type="image/png")
+                procurement.log_delivery(deliverable, acting_user=member, quantity=quantity, delivered_on=day,
+                                         description=f"{deliverable.name}：按服务方案开展服务，记录见附件。", upload=upload)
+
+    def pay(self, contract, milestone, member, *, confirmed: datetime.date, paid: datetime.date):
+        officer = self.officer_for(contract.region)
+        if milestone.status == Milestone.Status.PENDING and not milestone.final:
+            procurement.submit_milestone(milestone, acting_user=member, report=f"{milestone.title}：服务按计划推进，台账与佐证已上传。")
+        procurement.confirm_milestone(milestone, acting_user=officer, reason="材料齐全，同意确认。")
+        procurement.pay_milestone(milestone, acting_user=officer, paid_on=paid,
+                                  voucher=f"GK{paid:%Y%m%d}{milestone.contract_id:03d}{milestone.sequence}")
+        Milestone.objects.filter(pk=milestone.pk).update(confirmed_at=_at(confirmed, 15))
+        MilestoneStatusChange.objects.filter(milestone=milestone).exclude(to_status="paid").update(at=_at(confirmed, 15))
+        MilestoneStatusChange.objects.filter(milestone=milestone, to_status="paid").update(at=_at(paid, 11))
+        ContractPayment.objects.filter(milestone=milestone).update(recorded_at=_at(paid, 11))
+
+    # --- the stages -------------------------------------------------------------------------------------------
+    def stage_planned(self, *plan):
+        opens = _at(self.today + datetime.timedelta(days=10), 9)
+        project = self.project(*plan, opens=opens, closes=opens + datetime.timedelta(days=21, hours=8), announce=False)
+        ProcurementProject.objects.filter(pk=project.pk).update(created_at=_at(self.today - datetime.timedelta(days=2), 15))
+
+    def open_project(self, plan, *, days_open: int, days_left: int, bidders: list[Organization]):
+        opens = _at(self.today - datetime.timedelta(days=days_open), 9)
+        project = self.project(*plan, opens=opens, closes=_at(self.today + datetime.timedelta(days=days_left), 17))
+        ProcurementProject.objects.filter(pk=project.pk).update(
+            created_at=opens - datetime.timedelta(days=5), announced_at=opens)
+        ProjectStatusChange.objects.filter(project=project, to_status="announced").update(at=opens)
+        budget = int(project.budget)
+        for organization in bidders:
+            self.bid(project, organization, budget - self.rng.randrange(5, 30) * 1000)
+        return project
+
+    def stage_announced_member(self, *plan):
+        # 吴经办 (阳光助残服务社) has not bid yet: the project is open for them in the workspace.
+        self.open_project(plan, days_open=6, days_left=14, bidders=self.bidders_for(2))
+
+    def stage_announced(self, *plan):
+        self.open_project(plan, days_open=3, days_left=18, bidders=self.bidders_for(1))
+
+    def stage_closed(self, *plan):
+        project = self.past_project(plan, self.today - datetime.timedelta(days=24))
+        for organization in self.bidders_for(3):
+            self.bid(project, organization, int(project.budget) - self.rng.randrange(5, 25) * 1000)
+        self.close(project)  # bids opened, reviewers not yet assigned
+
+    def stage_evaluating(self, *plan):
+        # 赵评审 (13800000005) is assigned and has yet to declare: the review waits in their queue.
+        project = self.past_project(plan, self.today - datetime.timedelta(days=30))
+        for organization in self.bidders_for(3):
+            self.bid(project, organization, int(project.budget) - self.rng.randrange(5, 25) * 1000)
+        self.close(project)
+        self.review(project, {}, waiting=self.reviewer)
+
+    def stage_awarded(self, *plan):
+        project = self.past_project(plan, self.today - datetime.timedelta(days=45))
+        bids = [self.bid(project, o, int(project.budget) - self.rng.randrange(5, 25) * 1000) for o in self.bidders_for(2)]
+        self.close(project)
+        self.review(project, {bids[0].pk: 0.88, bids[1].pk: 0.72})
+        self.award(project)
+        procurement.draft_contract(project, acting_user=project.officer)  # the officer is completing the terms
+
+    def stage_completed(self, *plan):
+        """A contract taken to the end: deliveries, two payments, an amendment, social money, a performance
+        evaluation with survey answers and a third party's scores, then the final payment by grade."""
+        project = self.past_project(plan, self.today - datetime.timedelta(days=395))
+        bids = [self.bid(project, o, price) for o, price in zip(self.bidders_for(3), (268000, 285000, 291000), strict=True)]
+        self.close(project)
+        self.review(project, {bids[0].pk: 0.9, bids[1].pk: 0.8, bids[2].pk: 0.7})
+        self.award(project)
+        starts = project.timeline["closes"] + datetime.timedelta(days=20)
+        contract = self.contract(project, starts=starts, days=330, deliverables=[
+            {"kind": "people", "name": "服务高龄独居老人", "target": 300},
+            {"kind": "visits", "name": "上门探访", "target": 3600},
+            {"kind": "hours", "name": "助餐配送服务时长", "target": 1200}])
+        member = self.staff(contract.organization)
+        self.deliver(contract, member, [20, 75, 140, 200, 260, 320])
+        first, second, last = contract.milestones.order_by("sequence")
+        self.pay(contract, first, member, confirmed=starts + datetime.timedelta(days=5), paid=starts + datetime.timedelta(days=12))
+        amendment = procurement.amend_contract(
+            contract, acting_user=project.officer, reason="辖区新增 20 名高龄独居老人纳入服务，经双方协商调整服务数量。",
+            changes={"quantity": contract.quantity.replace("300", "320")})
+        ContractAmendment.objects.filter(pk=amendment.pk).update(amended_at=_at(starts + datetime.timedelta(days=120), 10))
+        procurement.record_matching_fund(contract, acting_user=member, source="donation", funder="贵阳爱心企业联合会",
+                                         amount=Decimal("36000"), received_on=starts + datetime.timedelta(days=60))
+        procurement.record_matching_fund(contract, acting_user=member, source="in_kind", funder="观山湖区爱心餐饮商户",
+                                         amount=Decimal("12500"), received_on=starts + datetime.timedelta(days=150))
+        self.pay(contract, second, member, confirmed=starts + datetime.timedelta(days=168),
+                 paid=starts + datetime.timedelta(days=178))
+        evaluation = procurement.start_evaluation(contract, acting_user=project.officer, third_party="贵州黔信社会组织评估中心")
+        for assessor in ("purchaser", "third_party"):
+            scores = {i.pk: (str((Decimal(i.weight) * Decimal(self.rng.choice(["0.88", "0.9", "0.95"]))).quantize(Decimal("0.1"))),
+                             "资料齐全，目标完成较好。")
+                      for i in evaluation.indicators.exclude(dimension="satisfaction")}
+            procurement.score_indicators(evaluation, acting_user=project.officer, assessor=assessor, scores=scores)
+        self.answer_survey(evaluation, ratings=[5, 5, 4, 5, 4, 5, 3, 5, 4, 5, 5, 4])
+        evaluation = procurement.finish_evaluation(evaluation, acting_user=project.officer)
+        ends = contract.ends_on
+        PerformanceEvaluation.objects.filter(pk=evaluation.pk).update(
+            started_at=_at(ends - datetime.timedelta(days=20), 10), finished_at=_at(ends + datetime.timedelta(days=5), 16),
+            survey_closes_at=_at(ends, 18))
+        SatisfactionResponse.objects.filter(evaluation=evaluation).update(answered_at=_at(ends - datetime.timedelta(days=10), 19))
+        self.pay(contract, last, member, confirmed=ends + datetime.timedelta(days=6), paid=ends + datetime.timedelta(days=12))
+        ContractStatusChange.objects.filter(contract=contract, to_status="completed").update(
+            at=_at(ends + datetime.timedelta(days=12), 11))
+
+    def answer_survey(self, evaluation, ratings: list[int]):
+        """Served people answer through the texted code (one answer per phone; each from its own address)."""
+        from core import sms
+
+        for n, rating in enumerate(ratings):
+            phone = f"1390851{evaluation.pk % 100:02d}{n:02d}"
+            procurement.send_survey_code(evaluation, phone, client_address=f"demo-{evaluation.pk}-{n}")
+            code = sms.outbox.pop()[1].split("验证码为 ")[1][:6]
+            procurement.answer_survey(evaluation, phone=phone, code=code, rating=rating,
+                                      comment=self.rng.choice(SURVEY_COMMENTS))
+
+    def stage_member_contract(self, *plan):
+        """阳光助残服务社 (吴经办) won and is delivering: the first instalment paid, the mid-term one ahead."""
+        project = self.past_project(plan, self.today - datetime.timedelta(days=110))
+        organizations = self.bidders_for(3, first=self.member_org)
+        bids = [self.bid(project, o, price) for o, price in zip(organizations, (248000, 262000, 275000), strict=True)]
+        self.close(project)
+        self.review(project, {bids[0].pk: 0.92, bids[1].pk: 0.78, bids[2].pk: 0.74})
+        self.award(project)
+        starts = project.timeline["closes"] + datetime.timedelta(days=20)
+        contract = self.contract(project, starts=starts, days=360, deliverables=[
+            {"kind": "people", "name": "个案服务对象", "target": 120},
+            {"kind": "sessions", "name": "小组及社区活动", "target": 48}])
+        self.deliver(contract, self.member, [10, 35, 55])
+        first = contract.milestones.order_by("sequence").first()
+        self.pay(contract, first, self.member, confirmed=starts + datetime.timedelta(days=4),
+                 paid=starts + datetime.timedelta(days=10))
+
+    def stage_active(self, *plan):
+        """A community service centre's 询价 contract in its first months, nothing paid yet."""
+        project = self.past_project(plan, self.today - datetime.timedelta(days=70), window=10)
+        bids = [self.bid(project, o, price) for o, price in zip(self.bidders_for(3), (112000, 116000, 118500), strict=True)]
+        self.close(project)
+        self.review(project, {bids[0].pk: 0.85, bids[1].pk: 0.8, bids[2].pk: 0.76})
+        self.award(project)
+        starts = project.timeline["closes"] + datetime.timedelta(days=20)
+        contract = self.contract(project, starts=starts, days=300, deliverables=[
+            {"kind": "people", "name": "建档慢病老人", "target": 200},
+            {"kind": "sessions", "name": "健康讲座", "target": 12}])
+        self.deliver(contract, self.staff(contract.organization), [5, 25])
+
+    def stage_failed(self, *plan):
+        # 竞争性磋商 needs two valid bids; one came in: 流标 at the opening.
+        project = self.past_project(plan, self.today - datetime.timedelta(days=40))
+        self.bid(project, self.bidders_for(1)[0], int(project.budget) - 8000)
+        self.close(project)
+
+    def stage_cancelled(self, *plan):
+        project = self.past_project(plan, self.today - datetime.timedelta(days=12), window=25)
+        procurement.cancel_project(project, acting_user=project.officer, reason="上级部门统筹安排同类服务，本项目取消采购。")
+        announced = project.timeline["announced"]
+        ProcurementProject.objects.filter(pk=project.pk).update(
+            created_at=_at(announced - datetime.timedelta(days=6), 10), announced_at=_at(announced, 9),
+            bids_open_at=_at(announced, 9), bids_close_at=_at(project.timeline["closes"], 17))
+        ProjectStatusChange.objects.filter(project=project, to_status="announced").update(at=_at(announced, 9))
+        ProjectStatusChange.objects.filter(project=project, to_status="cancelled").update(
+            at=_at(self.today - datetime.timedelta(days=2), 10))

@@ -12,7 +12,8 @@ them). The packages are assembled from those rows:
 
 Identifiers: ``ocid`` = ``settings.PORTAL_OCDS_PREFIX`` (``ocds-`` + six lowercase letters or digits) + ``-`` +
 the project number; an organization is ``CN-USCC-<统一社会信用代码>`` (org-id.guide's list for China) when it has
-one, else a local id. Money is CNY. Payments are ``contracts[].implementation.transactions``; milestones of the
+one, else a local id. Money is CNY. Payments are ``contracts[].implementation.transactions`` (without ``source``:
+the schema wants a URI of the data source there, and the treasury has none to give); milestones of the
 payment schedule are ``contracts[].milestones`` (type financing) and the performance evaluation is an
 ``implementation.milestones`` entry of type assessment.
 """
@@ -214,7 +215,7 @@ def _contract(contract: Contract, project, buyer_id: str, supplier_id: str, supp
     if payments:
         supplier_roles.append("payee")
         implementation["transactions"] = [
-            {"id": f"{contract.number}-payment-{p.pk}", "source": "政府购买服务资金", "date": _date(p.paid_on),
+            {"id": f"{contract.number}-payment-{p.pk}", "date": _date(p.paid_on),
              "value": _money(p.amount), "payer": {"id": buyer_id, "name": project.purchaser.name},
              "payee": {"id": supplier_id, "name": contract.organization.name}}
             for p in payments

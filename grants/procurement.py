@@ -508,7 +508,9 @@ def ranking_problems(project: ProcurementProject) -> list[str]:
 
 
 def ranking(project: ProcurementProject):
-    return project.bids.filter(valid=True).select_related("organization").order_by("rank", "price", "pk")
+    # Unranked bids last on every database (SQLite sorts NULL first, PostgreSQL last).
+    return (project.bids.filter(valid=True).select_related("organization")
+            .order_by(F("rank").asc(nulls_last=True), "price", "pk"))
 
 
 @transaction.atomic

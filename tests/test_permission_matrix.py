@@ -29,6 +29,7 @@ NAMESPACES = {
     "accounts", "orgs", "api-v1", "audit", "org_applications", "annual_reports", "evaluations", "campaigns",
     "rating_review", "volunteers", "volunteer_admin", "volunteer_merchants", "volunteer_awards",
     "volunteer_categories", "grants", "grant_calls", "grant_applications", "incubation_bases",
+    "procurement_projects", "procurement_contracts", "procurement_purchasers", "procurement_categories",
 }
 TOP_LEVEL = {"home", "healthz", "sitemap"}
 
@@ -221,9 +222,47 @@ MATRIX = {
     "incubation_bases:add": ("none", "get", admin()),
     "incubation_bases:edit": ("base", "get", admin(scoped=NANMING_OFFICERS)),
     "incubation_bases:inspect": ("base", "get", admin(scoped=NANMING_OFFICERS)),
+    "grants:procurements": ("none", "get", everyone(200)),
+    "grants:procurement": ("project", "get", everyone(200)),
+    "grants:procurement_document": ("project_document", "get", everyone(200)),
+    "grants:procurement_award": ("project", "get", everyone(200)),
+    "grants:contract": ("contract", "get", everyone(200)),
+    "grants:survey": ("survey", "get", everyone(200)),
+    "grants:survey_poster": ("survey", "get", everyone(200)),
+    "grants:procurement_workspace": ("none", "get", signed_in(200)),
+    "grants:bid": ("open_project_org", "get", only({"applicant"})),
+    "grants:bid_document": ("bid_document", "get", only({"applicant"})),
+    "grants:contract_workspace": ("contract", "get", only({"applicant"})),
+    "grants:delivery_evidence": ("delivery", "get", only({"applicant"})),
+    "grants:bid_reviews": ("none", "get", signed_in(200)),
+    "grants:bid_review": ("bid_review", "get", only({"reviewer"})),
+    "grants:bid_review_document": ("bid_review_document", "get", only({"reviewer"})),
+    "procurement_projects:index": ("none", "get", admin()),
+    "procurement_projects:index_results": ("none", "get", admin()),
+    "procurement_projects:add": ("none", "get", admin()),
+    "procurement_projects:edit": ("planned_project", "get", admin(scoped=NANMING_OFFICERS)),
+    "procurement_projects:inspect": ("project", "get", admin(scoped=NANMING_OFFICERS)),
+    "procurement_projects:export": ("none", "get", admin()),
+    "procurement_projects:document": ("project_document_pk", "get", admin(scoped=NANMING_OFFICERS)),
+    "procurement_projects:bid_document": ("bid_document", "get", admin(scoped=NANMING_OFFICERS)),
+    "procurement_contracts:index": ("none", "get", admin()),
+    "procurement_contracts:index_results": ("none", "get", admin()),
+    "procurement_contracts:inspect": ("contract", "get", admin(scoped=NANMING_OFFICERS)),
+    "procurement_contracts:edit": ("draft_contract", "get", admin(scoped=NANMING_OFFICERS)),
+    "procurement_contracts:evidence": ("delivery", "get", admin(scoped=NANMING_OFFICERS)),
+    "procurement_purchasers:index": ("none", "get", admin()),
+    "procurement_purchasers:index_results": ("none", "get", admin()),
+    "procurement_purchasers:add": ("none", "get", admin()),
+    "procurement_purchasers:edit": ("purchaser", "get", admin(scoped=NANMING_OFFICERS)),
+    "procurement_categories:index": ("none", "get", admin()),
+    "procurement_categories:index_results": ("none", "get", admin()),
+    "procurement_categories:add": ("none", "get", admin(ok=302)),  # only a superuser edits the catalogue
+    "procurement_categories:edit": ("catalogue_item", "get", admin(ok=302)),
     "api-v1:list_grant_calls": ("none", "get", everyone(200)),
     "api-v1:get_grant_call": ("call_id", "get", everyone(200)),
     "api-v1:grants_360giving": ("none", "get", everyone(200)),
+    "api-v1:ocds_releases": ("none", "get", everyone(200)),
+    "api-v1:ocds_records": ("none", "get", everyone(200)),
     "api-v1:list_volunteer_activities": ("none", "get", everyone(200)),
     "api-v1:get_volunteer_activity": ("activity_id", "get", everyone(200)),
     "api-v1:sign_up_shift": ("shift_id", "get", everyone(405)),
@@ -312,6 +351,56 @@ def grants_world(people, organization, nanming, city):
             "document": application.documents.first(), "report_document": midterm.documents.first()}
 
 
+def procurement_world(people, organization, nanming):
+    """政府购买服务 rows of a 南明区 purchaser: a 单一来源 project the organization won (its bid has a file, the
+    reviewer persona reviewed it), contracted, with a delivery and an evaluation open for the survey; a second
+    awarded project with a draft contract; a planned project; an announced project open for bids."""
+    import datetime
+
+    from django.utils import timezone
+
+    from grants import procurement
+    from grants.models import BidDocument, BidReview, ProcurementMethod, ProcurementProject
+    from tests.grants.helpers import pdf
+    from tests.grants.procurement_helpers import category, contract_form, make_project, purchaser
+
+    officer = people["officer_nanming"]
+    buyer = purchaser(region=nanming, name="南明区民政局")
+
+    def won(title):
+        project = make_project(officer=officer, buyer=buyer, method=ProcurementMethod.SINGLE, title=title)
+        procurement.attach_project_document(project, pdf("采购文件.pdf"), acting_user=officer, title="采购文件")
+        bid = procurement.save_bid(project, organization, acting_user=people["applicant"], price="100000",
+                                   proposal="服务方案", uploads=[pdf("方案.pdf")])
+        ProcurementProject.objects.filter(pk=project.pk).update(
+            bids_close_at=timezone.now() - datetime.timedelta(seconds=1))
+        project.refresh_from_db()
+        procurement.open_bids(project, acting_user=officer)
+        procurement.assign_bid_reviewers(project, [people["reviewer"]], acting_user=officer)
+        review = BidReview.objects.get(bid=bid)
+        procurement.declare_bid_conflict(review, acting_user=people["reviewer"], has_conflict=False)
+        procurement.submit_bid_review(review, acting_user=people["reviewer"],
+                                      scores={c.pk: (str(c.weight), "好") for c in project.criteria.all()})
+        project.refresh_from_db()
+        procurement.award_bid(project, bid, acting_user=officer)
+        return project, bid, review
+
+    project, bid, review = won("南明区居家养老服务")
+    contract = procurement.draft_contract(project, acting_user=officer)
+    procurement.save_contract(contract, acting_user=officer, **contract_form(contract))
+    procurement.sign_contract(contract, acting_user=officer)
+    delivery = procurement.log_delivery(contract.deliverables.first(), acting_user=people["applicant"], quantity=10,
+                                        delivered_on=timezone.localdate(), description="上门服务", upload=pdf("签到表.pdf"))
+    evaluation = procurement.start_evaluation(contract, acting_user=officer)
+    second, _bid, _review = won("南明区助残服务")
+    draft = procurement.draft_contract(second, acting_user=officer)
+    planned = make_project(officer=officer, buyer=buyer, announce=False, title="计划中的项目")
+    open_project = make_project(officer=officer, buyer=buyer, title="正在投标的项目")
+    return {"project": project, "document": project.documents.get(), "bid_document": BidDocument.objects.get(bid=bid),
+            "review": review, "contract": contract, "delivery": delivery, "evaluation": evaluation, "draft": draft,
+            "planned": planned, "open": open_project, "purchaser": buyer, "category": category()}
+
+
 @pytest.fixture
 def world(db, nanming, yunyan, city, org_a, applicant, other_member):
     """One 南明区 application approved into an organization (with its certificate and a submitted annual report),
@@ -356,6 +445,7 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
     review = ReviewRequest.objects.create(result=result, requested_by=applicant, reason="请复核")
     bank = volunteer_world(people, organization)
     funding = grants_world(people, organization, nanming, city)
+    buying = procurement_world(people, organization, nanming)
     kwargs = {
         "none": {},
         "reset": {"uidb64": "MQ", "token": "set-password"},
@@ -409,6 +499,20 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
         "grant_review": {"pk": funding["review"].pk},
         "grant_review_document": {"pk": funding["review"].pk, "doc_pk": funding["document"].pk},
         "base": {"pk": funding["base"].pk},
+        "project": {"pk": buying["project"].pk},
+        "planned_project": {"pk": buying["planned"].pk},
+        "project_document": {"pk": buying["project"].pk, "doc_pk": buying["document"].pk},
+        "project_document_pk": {"pk": buying["document"].pk},
+        "contract": {"pk": buying["contract"].pk},
+        "draft_contract": {"pk": buying["draft"].pk},
+        "survey": {"token": buying["evaluation"].survey_token},
+        "open_project_org": {"pk": buying["open"].pk, "org_pk": organization.pk},
+        "bid_document": {"pk": buying["bid_document"].pk},
+        "delivery": {"pk": buying["delivery"].pk},
+        "bid_review": {"pk": buying["review"].pk},
+        "bid_review_document": {"pk": buying["review"].pk, "doc_pk": buying["bid_document"].pk},
+        "purchaser": {"pk": buying["purchaser"].pk},
+        "catalogue_item": {"pk": buying["category"].pk},
     }
     return people, kwargs
 
