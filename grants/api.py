@@ -190,6 +190,9 @@ def parse_since(value: str | None) -> datetime.datetime | None:
         moment = None
     if moment is None:
         raise HttpError(400, f"参数 since 不是有效的 ISO 8601 日期时间：“{value[:40]}”。请使用如 2026-03-01T00:00:00+08:00 的格式。")
+    if not 1970 <= moment.year <= 2100:
+        # Years far out would overflow the conversion to UTC in the query; nothing was published then anyway.
+        raise HttpError(400, f"参数 since 的年份须在 1970–2100 之间：“{value[:40]}”。")
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

@@ -3,8 +3,7 @@
 At each event the service appends one release (:func:`publish`): a complete snapshot of the project as it stands,
 tagged with the event (planning, tender, tenderUpdate, tenderCancellation, award, contract, contractAmendment,
 implementation, contractTermination). Releases are rows of :class:`~grants.models.OcdsRelease`, never edited
-(an UPDATE trigger refuses it; the project's PROTECT foreign key and the absence of any deleting service keep
-them). The packages are assembled from those rows:
+(triggers on SQLite and PostgreSQL refuse UPDATE and DELETE). The packages are assembled from those rows:
 
 - release package ``/api/v1/ocds/releases.json`` (``?since=`` an ISO date-time: releases dated after it);
 - record package ``/api/v1/ocds/records.json``: per ocid, every release and the compiled release (since each
@@ -40,13 +39,15 @@ TRIGGER_TABLE = OcdsRelease._meta.db_table
 SQLITE_TRIGGERS = [
     f"""CREATE TRIGGER IF NOT EXISTS grants_ocdsrelease_no_update BEFORE UPDATE ON {TRIGGER_TABLE}
         BEGIN SELECT RAISE(ABORT, 'OCDS releases are append-only'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS grants_ocdsrelease_no_delete BEFORE DELETE ON {TRIGGER_TABLE}
+        BEGIN SELECT RAISE(ABORT, 'OCDS releases are append-only'); END""",
 ]
-SQLITE_DROP = ["DROP TRIGGER IF EXISTS grants_ocdsrelease_no_update"]
+SQLITE_DROP = ["DROP TRIGGER IF EXISTS grants_ocdsrelease_no_update", "DROP TRIGGER IF EXISTS grants_ocdsrelease_no_delete"]
 POSTGRES_TRIGGERS = [
     """CREATE OR REPLACE FUNCTION grants_ocdsrelease_append_only() RETURNS trigger AS $$
        BEGIN RAISE EXCEPTION 'OCDS releases are append-only'; END; $$ LANGUAGE plpgsql""",
     f"DROP TRIGGER IF EXISTS grants_ocdsrelease_no_update ON {TRIGGER_TABLE}",
-    f"""CREATE TRIGGER grants_ocdsrelease_no_update BEFORE UPDATE ON {TRIGGER_TABLE}
+    f"""CREATE TRIGGER grants_ocdsrelease_no_update BEFORE UPDATE OR DELETE ON {TRIGGER_TABLE}
         FOR EACH ROW EXECUTE FUNCTION grants_ocdsrelease_append_only()""",
 ]
 POSTGRES_DROP = [
@@ -176,7 +177,8 @@ def build(project: ProcurementProject) -> dict:
         roles = parties.setdefault(party_id, party).setdefault("roles", [])
         roles.append("supplier")
         release["awards"] = [{
-            "id": f"{project.number}-award", "title": f"{project.title}中标结果", "status": "active",
+            "id": f"{project.number}-award", "title": f"{project.title}中标结果",
+            "status": "cancelled" if project.status == ProcurementProject.Status.CANCELLED else "active",
             "date": _iso(project.awarded_at), "value": _money(bid.price),
             "suppliers": [{"id": party_id, "name": bid.organization.name}],
             "description": f"综合得分 {bid.total_score}，排名第 {bid.rank}。",
@@ -280,6 +282,15 @@ def record_package(*, path: str = "/api/v1/ocds/records.json") -> dict:
 def install_triggers(conn=None) -> None:
     conn = conn or connection
     statements = {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}.get(conn.vendor, [])
+    with conn.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def drop_triggers(conn=None) -> None:
+    """Only for emptying a SQLite test database between transactional tests (its flush deletes row by row)."""
+    conn = conn or connection
+    statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}.get(conn.vendor, [])
     with conn.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)

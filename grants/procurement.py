@@ -14,6 +14,7 @@ The bid deadline is read from the clock inside the service at the moment of savi
 import datetime
 import hashlib
 import hmac
+import logging
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -23,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core import audit, ratelimit, sms
+from core.exceptions import DomainError
 from core.files import store
 from core.models import Role
 from core.money import format_yuan, to_yuan
@@ -61,6 +63,7 @@ from .models import (
 )
 from .permissions import may_act_for, may_manage_project
 
+logger = logging.getLogger(__name__)
 P = ProcurementProject.Status
 CENT = Decimal("0.01")
 WORKSPACE_BID = "/grants/workspace/procurements/{pk}/bid/{org_pk}/"
@@ -223,8 +226,9 @@ def save_bid(project: ProcurementProject, organization: Organization, *, acting_
     bid reaches the server, whatever the form showed when it was opened. One bid per organization (a unique
     constraint backs it); revising replaces the price and proposal and counts the revision.
 
-    The audit row names the bid and its revision, never its price: officers read the audit log, and the price
-    must stay sealed until the deadline."""
+    No audit row is written here: officers read the audit log of their jurisdiction, and before the deadline
+    neither the price nor the bidder may reach them. The bid keeps who submitted it, when, when it was last revised
+    and how many times; :func:`open_bids` writes each bid's audit row from those when the seal is broken."""
     _member(acting_user, organization)
     project = _locked_project(project)
     now = timezone.now()
@@ -258,17 +262,14 @@ def save_bid(project: ProcurementProject, organization: Organization, *, acting_
                                          revised_at=now)
         except IntegrityError:
             raise ProcurementRefused("本组织已对该项目投标，请在原投标上修改。") from None
-        action = "grants.bid.submit"
     else:
         bid.price, bid.proposal, bid.revised_at = price, _text(proposal), now
         bid.revisions = F("revisions") + 1
         bid.status = Bid.Status.SUBMITTED
         bid.save(update_fields=["price", "proposal", "revised_at", "revisions", "status"])
         bid.refresh_from_db(fields=["revisions"])
-        action = "grants.bid.revise"
     for upload in uploads:
         store(BidDocument(bid=bid), upload, uploaded_by=acting_user)
-    audit.record(action, actor=acting_user, obj=project, after={"bid": bid.pk, "revision": bid.revisions})
     return bid
 
 
@@ -279,9 +280,9 @@ def withdraw_bid(bid: Bid, *, acting_user) -> Bid:
     project = _locked_project(bid.project)
     if not project.accepting_bids():
         raise BidClosed("投标已截止，不能撤回。")
+    # Sealed like the bid itself: the withdrawal shows in the audit rows open_bids writes.
     Bid.objects.filter(pk=bid.pk).update(status=Bid.Status.WITHDRAWN, revised_at=timezone.now())
     bid.status = Bid.Status.WITHDRAWN
-    audit.record("grants.bid.withdraw", actor=acting_user, obj=project, after={"bid": bid.pk})
     return bid
 
 
@@ -293,6 +294,8 @@ def open_bids(project: ProcurementProject, *, acting_user=None) -> ProcurementPr
     project = _locked_project(project)
     if acting_user is not None:
         _manage(acting_user, project)
+    elif project.status != P.ANNOUNCED:
+        return project  # an officer opened it while the daily run was on its way
     now = timezone.now()
     if project.is_sealed(now):
         raise ProcurementRefused(f"投标截止时间 {timezone.localtime(project.bids_close_at):%Y-%m-%d %H:%M} 未到，不能开标。")
@@ -308,6 +311,12 @@ def open_bids(project: ProcurementProject, *, acting_user=None) -> ProcurementPr
             reason = ""
         Bid.objects.filter(pk=bid.pk).update(valid=not reason, invalid_reason=reason)
         valid += not reason
+    for bid in project.bids.all():
+        # The seal is broken: each bid's record enters the audit log under its submitter.
+        audit.record("grants.bid.sealed_record", actor=bid.submitted_by, obj=project, after={
+            "bid": bid.pk, "organization": bid.organization_id, "status": bid.status, "price": str(bid.price),
+            "submitted_at": bid.submitted_at.isoformat(), "revised_at": bid.revised_at.isoformat(),
+            "revisions": bid.revisions})
     audit.record("grants.procurement.open", actor=acting_user, obj=project, after={"valid_bids": valid})
     if valid < project.minimum_bids:
         _move_project(project, P.FAILED, actor=acting_user,
@@ -323,7 +332,11 @@ def close_due_projects(now=None) -> int:
     now = now or timezone.now()
     count = 0
     for project in ProcurementProject.objects.filter(status=P.ANNOUNCED, bids_close_at__lte=now):
-        open_bids(project)
+        try:
+            open_bids(project)
+        except DomainError:
+            logger.exception("开标失败：%s", project.number)  # one project's trouble never stops the others
+            continue
         count += 1
     return count
 
@@ -484,10 +497,10 @@ def _rank(project: ProcurementProject) -> None:
     for bid in bids:
         totals = [r.total for r in bid.reviews.all() if r.status == BidReview.Status.SUBMITTED]
         bid.price_score = price_score(lowest, bid.price)
-        bid.technical_score = (sum(totals) / len(totals)).quantize(CENT) if totals else None
+        bid.technical_score = (sum(totals) / len(totals)).quantize(CENT, rounding=ROUND_HALF_UP) if totals else None
         bid.total_score = None if bid.technical_score is None else (
             bid.price_score * project.price_weight / 100 + bid.technical_score * project.technical_weight / 100
-        ).quantize(CENT)
+        ).quantize(CENT, rounding=ROUND_HALF_UP)
     ranked = sorted(bids, key=lambda b: (b.total_score is None, -(b.total_score or 0), b.price, b.submitted_at, b.pk))
     for position, bid in enumerate(ranked, start=1):
         bid.rank = position if bid.total_score is not None else None
@@ -548,8 +561,11 @@ def term_days(starts_on: datetime.date, ends_on: datetime.date) -> int:
 def _add_years(day: datetime.date, years: int) -> datetime.date:
     try:
         return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+    except ValueError:  # 29 February, or beyond year 9999
+        try:
+            return day.replace(year=day.year + years, day=28)
+        except ValueError:
+            return datetime.date.max
 
 
 def contract_problems(contract: Contract, *, deliverables=None, milestones=None) -> dict[str, str]:
@@ -855,6 +871,9 @@ def confirm_milestone(milestone: Milestone, *, acting_user, reason: str = "") ->
         raise ProcurementRefused("只有履行中的合同可以确认交付。")
     if milestone.final and not _evaluation_finished(contract):
         raise ProcurementRefused("尾款节点须在绩效评价完成后确认：评价等级决定尾款支付比例。")
+    if milestone.final and contract.milestones.filter(sequence__lt=milestone.sequence).exclude(
+            status=Milestone.Status.PAID).exists():
+        raise ProcurementRefused("尾款节点须在此前各期均已支付后确认：尾款支付后合同即履行完毕。")
     _move_milestone(milestone, Milestone.Status.CONFIRMED, actor=acting_user, region=contract.region,
                     reason=_text(reason), confirmed_by=acting_user, confirmed_at=timezone.now())
     ocds.publish(project, ["implementation"])
@@ -898,6 +917,9 @@ def pay_milestone(milestone: Milestone, *, acting_user, paid_on: datetime.date, 
     is locked here and a CHECK backs it. After the final milestone the contract is 已完成."""
     project, contract, milestone = _locked_milestone(milestone)
     _manage(acting_user, project)
+    # A terminated contract still pays what was delivered and confirmed before the termination.
+    if contract.status not in (Contract.Status.ACTIVE, Contract.Status.TERMINATED):
+        raise ProcurementRefused(f"合同{contract.get_status_display()}，不能再登记支付。")
     if milestone.status != Milestone.Status.CONFIRMED:
         raise ProcurementRefused(f"第 {milestone.sequence} 期当前为“{milestone.get_status_display()}”，确认交付后才能支付。")
     allowed = payable(milestone)
@@ -992,7 +1014,9 @@ def _locked_evaluation(evaluation: PerformanceEvaluation):
 def score_indicators(evaluation: PerformanceEvaluation, *, acting_user, assessor: str,
                      scores: dict) -> list[IndicatorScore]:
     """Scores of the purchaser or of the third party (entered by the officer from its report) on every indicator
-    but satisfaction: ``scores`` maps an indicator id to (score, note); a second entry replaces the first."""
+    but satisfaction: ``scores`` maps an indicator id to (score, note); a second entry replaces the first. When
+    the survey has closed without a single answer, the satisfaction indicators are scored this way too (from the
+    purchaser's follow-up calls), so that an evaluation can always finish."""
     project, contract, evaluation = _locked_evaluation(evaluation)
     _manage(acting_user, project)
     if evaluation.status != PerformanceEvaluation.Status.OPEN:
@@ -1000,7 +1024,10 @@ def score_indicators(evaluation: PerformanceEvaluation, *, acting_user, assessor
     if assessor == IndicatorScore.Assessor.THIRD_PARTY and not evaluation.third_party:
         raise ProcurementRefused("本次评价未委托第三方机构。")
     errors, saved = {}, []
-    for indicator in evaluation.indicators.exclude(dimension=Indicator.Dimension.SATISFACTION):
+    indicators = evaluation.indicators.all()
+    if evaluation.survey_open() or evaluation.survey_responses.exists():
+        indicators = indicators.exclude(dimension=Indicator.Dimension.SATISFACTION)
+    for indicator in indicators:
         raw, note = scores.get(indicator.pk, (None, ""))
         try:
             value = Decimal(str(raw).strip())
@@ -1100,13 +1127,14 @@ def evaluation_score(evaluation: PerformanceEvaluation, rate: Decimal | None) ->
     (the purchaser's alone without a third party); satisfaction indicators: their points times the 满意率."""
     missing, total = [], Decimal("0")
     for indicator in evaluation.indicators.prefetch_related("scores"):
-        if indicator.dimension == Indicator.Dimension.SATISFACTION:
-            if rate is None:
-                missing.append("满意度调查尚无答卷")
-                continue
-            total += Decimal(indicator.weight) * rate / 100
-            continue
         scores = {s.assessor: s.score for s in indicator.scores.all()}
+        if indicator.dimension == Indicator.Dimension.SATISFACTION:
+            if rate is not None:
+                total += Decimal(indicator.weight) * rate / 100
+                continue
+            if evaluation.survey_open() or IndicatorScore.Assessor.PURCHASER not in scores:
+                missing.append("满意度调查尚无答卷（调查截止后仍无答卷的，由购买主体按回访情况评分）")
+                continue
         if IndicatorScore.Assessor.PURCHASER not in scores:
             missing.append(f"购买主体未对“{indicator.name}”评分")
             continue

@@ -82,7 +82,24 @@ PROJECT_DEPENDS = {"bids_close_at": ("bids_open_at", "bids_close_at"), "category
 PROJECT_RULE_FIELDS = ("budget_line", "category", "bids_open_at", "bids_close_at", "price_weight")
 
 
-class ProcurementProjectForm(WagtailAdminModelForm):
+class PlausibleDatesMixin:
+    """Dates and times outside 2000–2100 are typing mistakes; refused next to the field (a year-1 time would
+    overflow the time-zone conversion, a year-9999 date the term arithmetic)."""
+
+    FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, field in self.fields.items():
+            value = cleaned.get(name)
+            if isinstance(field, (forms.DateField, forms.DateTimeField)) and value is not None \
+                    and not self.FIRST_YEAR <= value.year <= self.LAST_YEAR:
+                self.add_error(name, _("日期须在 %(first)s–%(last)s 年之间。") % {"first": self.FIRST_YEAR,
+                                                                             "last": self.LAST_YEAR})
+        return cleaned
+
+
+class ProcurementProjectForm(PlausibleDatesMixin, WagtailAdminModelForm):
     """采购项目: the purchaser among the officer's jurisdiction's, an active catalogue item, eligible kinds as
     checkboxes, and the rules of ``procurement.project_problems`` checked on every save — the technical rubric
     totalling 100 (shown at the head of the rubric), the budget line (Art. 12), the window in order. The window
@@ -133,6 +150,10 @@ class ProcurementProjectForm(WagtailAdminModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        for name in ("bids_open_at", "bids_close_at"):
+            value = cleaned.get(name)
+            if value is not None and not self.FIRST_YEAR <= value.year <= self.LAST_YEAR:
+                cleaned.pop(name)  # refused by the mixin; the window rules wait for a plausible time
         candidate = ProcurementProject(**{name: cleaned.get(name) for name in PROJECT_RULE_FIELDS
                                           if name != "category"})
         if cleaned.get("category") is not None:
@@ -245,7 +266,7 @@ def _text_area(label, rows=3, required=False):
     return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}))
 
 
-class ContractTermsForm(forms.Form):
+class ContractTermsForm(PlausibleDatesMixin, forms.Form):
     """The terms of a draft contract; each Art. 23 term is its own field, so a missing one is named by it."""
 
     title = forms.CharField(label=_("合同名称"), max_length=120, error_messages={"required": _("请填写合同名称。")})
@@ -284,7 +305,7 @@ class DeliverableRowForm(forms.Form):
     unit = forms.CharField(label=_("单位"), max_length=12, required=False, help_text=_("留空按指标类型（人、人次、小时、场）。"))
 
 
-class MilestoneRowForm(forms.Form):
+class MilestoneRowForm(PlausibleDatesMixin, forms.Form):
     title = forms.CharField(label=_("节点"), max_length=80, error_messages={"required": _("请填写付款节点名称。")})
     due_on = forms.DateField(label=_("计划日期"), widget=AdminDateInput, error_messages=REQUIRED_DATE)
     amount = money_field(_("支付金额（元）"), minimum="0")
@@ -300,7 +321,7 @@ def formset_rows(formset) -> list[dict]:
             if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")]
 
 
-class SignForm(forms.Form):
+class SignForm(PlausibleDatesMixin, forms.Form):
     signed_on = forms.DateField(label=_("签订日期"), required=False, widget=AdminDateInput, error_messages=REQUIRED_DATE,
                                 help_text=_("留空为今天。"))
 
@@ -308,7 +329,7 @@ class SignForm(forms.Form):
         return not_in_future(self.cleaned_data.get("signed_on"))
 
 
-class AmendForm(forms.Form):
+class AmendForm(PlausibleDatesMixin, forms.Form):
     """合同变更: the reason, the terms as they should now read (pre-filled with the current ones) and the amounts
     of the milestones not yet paid. Only what differs is sent to the service."""
 
@@ -388,7 +409,7 @@ class ReturnMilestoneForm(forms.Form):
                 status=Milestone.Status.SUBMITTED).order_by("sequence")
 
 
-class PayMilestoneForm(forms.Form):
+class PayMilestoneForm(PlausibleDatesMixin, forms.Form):
     milestone = MilestoneChoiceField(label=_("付款节点"), queryset=Milestone.objects.none(), empty_label=None,
                                      error_messages={"invalid_choice": _("该节点尚未确认交付或已支付。")})
     paid_on = forms.DateField(label=_("支付日期"), widget=AdminDateInput, error_messages=REQUIRED_DATE)
@@ -406,7 +427,7 @@ class PayMilestoneForm(forms.Form):
         return not_in_future(self.cleaned_data.get("paid_on"))
 
 
-class MatchingFundForm(forms.Form):
+class MatchingFundForm(PlausibleDatesMixin, forms.Form):
     source = forms.ChoiceField(label=_("来源"), choices=MatchingFund.Source.choices)
     funder = forms.CharField(label=_("出资方"), max_length=100, error_messages={"required": _("请填写出资方。")})
     amount = money_field(_("金额（元）"))
@@ -425,7 +446,8 @@ class StartEvaluationForm(forms.Form):
 
 
 class ScoreIndicatorsForm(forms.Form):
-    """One score and note per indicator except satisfaction (that comes from the survey)."""
+    """One score and note per indicator except satisfaction, which comes from the survey — unless the survey has
+    closed without an answer, when the purchaser scores it from follow-up calls (procurement.score_indicators)."""
 
     assessor = forms.ChoiceField(label=_("评价方"), choices=IndicatorScore.Assessor.choices, widget=forms.RadioSelect)
 
@@ -437,7 +459,10 @@ class ScoreIndicatorsForm(forms.Form):
         if not evaluation.third_party:
             self.fields["assessor"].choices = [(IndicatorScore.Assessor.PURCHASER, IndicatorScore.Assessor.PURCHASER.label)]
             self.initial.setdefault("assessor", IndicatorScore.Assessor.PURCHASER)
-        for indicator in evaluation.indicators.exclude(dimension=Indicator.Dimension.SATISFACTION):
+        indicators = evaluation.indicators.all()
+        if evaluation.survey_open() or evaluation.survey_responses.exists():
+            indicators = indicators.exclude(dimension=Indicator.Dimension.SATISFACTION)
+        for indicator in indicators:
             self.fields[f"score_{indicator.pk}"] = forms.DecimalField(
                 label=f"{indicator.get_dimension_display()}·{indicator.name}（0–{indicator.weight} 分）",
                 max_digits=5, decimal_places=1, min_value=0, max_value=indicator.weight,

@@ -20,14 +20,16 @@ def _reference_data(request):
         request.getfixturevalue("transactional_db")
         ensure_reference_data()
         yield
-        # SQLite's flush empties tables with DELETE, which the ledger's append-only trigger refuses: drop the
+        # SQLite's flush empties tables with DELETE, which the ledger's and OCDS's append-only triggers refuse: drop the
         # triggers for the flush that follows (ensure_reference_data puts them back for the next test).
         from django.db import connection
 
+        from grants import ocds
         from volunteers.ledger import drop_triggers
 
         if connection.vendor == "sqlite":
             drop_triggers()
+            ocds.drop_triggers()
         return
     yield
 

@@ -28,6 +28,9 @@ def ensure_reference_data() -> None:
 
     ledger_migration.forwards(apps, type("Editor", (), {"connection": connection, "execute": staticmethod(_execute)})())
     install_triggers()
+    from grants import ocds
+
+    ocds.install_triggers()
 
 
 def _execute(sql):

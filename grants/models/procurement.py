@@ -779,7 +779,7 @@ class SurveyCode(models.Model):
 
 class OcdsRelease(models.Model):
     """One Open Contracting Data Standard 1.1 release, appended at each event of a project or its contract and
-    never edited (the append-only trigger of migration 0007 refuses UPDATE and DELETE). ``data`` is the complete
+    never edited (the append-only triggers of migrations 0007 and 0009 refuse UPDATE and DELETE). ``data`` is the complete
     release as published; ``date`` is what ``?since=`` filters on."""
 
     project = models.ForeignKey(ProcurementProject, on_delete=models.PROTECT, related_name="releases")

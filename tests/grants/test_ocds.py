@@ -317,3 +317,10 @@ def test_the_openapi_document_lists_the_ocds_endpoints(client):
     assert "/api/v1/ocds/releases.json" in paths and "/api/v1/ocds/records.json" in paths
     parameters = {p["name"] for p in paths["/api/v1/ocds/releases.json"]["get"].get("parameters", [])}
     assert "since" in parameters
+
+
+@pytest.mark.parametrize("since", ["0001-01-01", "0001-01-01T00:00:00+08:00", "9999-12-31T23:00:00-05:00"])
+def test_a_since_far_out_of_range_is_refused_not_a_server_error(client, since):
+    response = client.get(RELEASES, {"since": since})
+    assert response.status_code == 400
+    assert "1970–2100" in response.json()["detail"]

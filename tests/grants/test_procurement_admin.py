@@ -110,6 +110,16 @@ def test_criteria_totalling_90_come_back_with_the_error_by_the_rubric_and_the_ty
     assert not ProcurementProject.objects.exists()
 
 
+def test_a_bid_time_in_year_one_is_refused_by_its_field_not_a_server_error(client):
+    buyer = purchaser()
+    client.force_login(officer_for(buyer.region))
+    response = client.post(reverse("procurement_projects:add"), project_form(buyer, bids_open_at="0001-01-01 00:00"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert near(page, 'data-contentpath="bids_open_at"', "日期须在 2000–2100 年之间", 600)
+    assert not ProcurementProject.objects.exists()
+
+
 def test_a_project_without_a_budget_line_is_refused_by_that_field_with_the_article_12_message(client):
     buyer = purchaser()
     client.force_login(officer_for(buyer.region))

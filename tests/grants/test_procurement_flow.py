@@ -86,12 +86,19 @@ def test_a_bid_may_be_revised_until_the_deadline_and_stays_one_bid():
     assert revised.price == Decimal("240000") and revised.revisions == 1 and revised.proposal == "第二版"
 
 
-def test_the_audit_log_never_holds_a_bid_price_before_the_deadline():
-    project = make_project()
-    bid(project, price="234567")
-    entries = AuditEntry.objects.filter(action__startswith="grants.bid")
-    assert entries.exists()
-    assert all("234567" not in str(e.after) and "234567" not in str(e.before) for e in entries)
+def test_the_audit_log_names_no_bidder_and_no_price_until_the_bids_are_opened():
+    officer = officer_for(district("520115"))
+    project = make_project(officer=officer)
+    first = bid(project, price="234567")
+    bid(project, price="245678")
+    procurement.withdraw_bid(first, acting_user=first.submitted_by)
+    assert not AuditEntry.objects.filter(action__startswith="grants.bid").exists()
+    assert all("234567" not in str(e.after) for e in AuditEntry.objects.all())
+    opened(project, officer)
+    records = AuditEntry.objects.filter(action="grants.bid.sealed_record").order_by("pk")
+    assert [(r.actor_id, r.after["status"]) for r in records] == [
+        (first.submitted_by_id, "withdrawn"), (Bid.objects.exclude(pk=first.pk).get().submitted_by_id, "submitted")]
+    assert records[0].after["price"] == "234567.00"
 
 
 def test_a_price_above_the_budget_is_refused_by_the_price_field():
@@ -303,3 +310,55 @@ def test_a_project_cancelled_before_it_was_announced_stays_private():
     procurement.cancel_project(project, acting_user=officer_for(project.region), reason="预算调整")
     assert not public_projects().filter(pk=project.pk).exists()
     assert not OcdsRelease.objects.filter(project=project).exists()
+
+
+def test_the_final_instalment_waits_for_every_earlier_one_to_be_paid():
+    contract, officer = signed()
+    evaluation = procurement.start_evaluation(contract, acting_user=officer)
+    procurement.score_indicators(evaluation, acting_user=officer, assessor="purchaser", scores={
+        i.pk: (str(i.weight), "好") for i in evaluation.indicators.exclude(dimension="satisfaction")})
+    answer(evaluation, "13900000011", 5)
+    procurement.finish_evaluation(evaluation, acting_user=officer)
+    last = contract.milestones.order_by("sequence").last()
+    with pytest.raises(ProcurementRefused, match="此前各期均已支付"):
+        procurement.confirm_milestone(last, acting_user=officer)
+    contract.refresh_from_db()
+    assert contract.status == Contract.Status.ACTIVE
+
+
+def test_a_survey_closed_without_answers_lets_the_purchaser_score_satisfaction_so_the_evaluation_can_finish():
+    contract, officer = signed()
+    evaluation = procurement.start_evaluation(contract, acting_user=officer)
+    everything = {i.pk: (str(i.weight), "回访") for i in evaluation.indicators.all()}
+    procurement.score_indicators(evaluation, acting_user=officer, assessor="purchaser", scores=everything)
+    with pytest.raises(ProcurementRefused, match="满意度调查尚无答卷"):
+        procurement.finish_evaluation(evaluation, acting_user=officer)
+    PerformanceEvaluation.objects.filter(pk=evaluation.pk).update(survey_closes_at=timezone.now())
+    evaluation.refresh_from_db()
+    procurement.score_indicators(evaluation, acting_user=officer, assessor="purchaser", scores=everything)
+    evaluation = procurement.finish_evaluation(evaluation, acting_user=officer)
+    assert evaluation.final_score == Decimal("100.00") and evaluation.satisfaction is None
+
+
+def test_the_daily_run_skips_a_project_an_officer_opened_meanwhile_and_opens_the_rest():
+    officer = officer_for(district("520115"))
+    first, second = make_project(officer=officer), make_project(officer=officer, title="第二个项目")
+    for project in (first, second):
+        bid(project)
+        bid(project, price="260000")
+        close_window(project)
+    procurement.open_bids(first, acting_user=officer)
+    procurement.open_bids(first)  # the daily run arriving late: nothing happens
+    assert procurement.close_due_projects() == 1
+    second.refresh_from_db()
+    assert second.status == P.CLOSED
+
+
+def test_releases_cannot_be_deleted_and_a_cancelled_award_is_published_as_cancelled():
+    project, _bids, officer = awarded()
+    procurement.cancel_project(project, acting_user=officer, reason="需求取消")
+    release = OcdsRelease.objects.filter(project=project).last()
+    assert release.tags == ["tenderCancellation"]
+    assert release.data["awards"][0]["status"] == "cancelled" and release.data["tender"]["status"] == "cancelled"
+    with pytest.raises(Exception, match="append-only"):
+        OcdsRelease.objects.filter(pk=release.pk).delete()
