@@ -26,7 +26,7 @@ from core.models import Region, StatusChangeBase
 from core.money import MoneyField
 from orgs.models import Organization
 
-from .funding import PrivateFile, default_kinds
+from .funding import PrivateFile, Review, default_kinds
 
 
 class ServiceCategory(models.Model):
@@ -307,20 +307,9 @@ class BidReview(models.Model):
     """A reviewer's assignment to one bid: first a conflict declaration (the bidder is named, nothing else), then
     a score on each technical criterion with a rationale. Same workflow as a grant review (grants.models.Review)."""
 
-    class Status(models.TextChoices):
-        ASSIGNED = "assigned", _("待声明")
-        CONFLICTED = "conflicted", _("已回避")
-        DECLARED = "declared", _("待评分")
-        SUBMITTED = "submitted", _("已提交")
-        WITHDRAWN = "withdrawn", _("已撤回")
-
-    TRANSITIONS = {
-        Status.ASSIGNED: {Status.CONFLICTED, Status.DECLARED, Status.WITHDRAWN},
-        Status.DECLARED: {Status.SUBMITTED, Status.WITHDRAWN},
-        Status.CONFLICTED: set(),
-        Status.SUBMITTED: set(),
-        Status.WITHDRAWN: set(),
-    }
+    # The same workflow as a grant review: one set of states and moves for both.
+    Status = Review.Status
+    TRANSITIONS = Review.TRANSITIONS
 
     bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bid_reviews",
