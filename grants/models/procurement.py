@@ -102,7 +102,7 @@ class ProviderGrade(models.TextChoices):
     EXCELLENT = "excellent", _("优秀")
 
 
-GRADE_RANK = {"fail": 0, "pass": 1, "good": 2, "excellent": 3}
+GRADE_RANK = {"fail": 0, "pass": 1, "good": 2, "excellent": 3}  # nosec B105 - "pass" is the grade 合格, not a password
 
 
 class ProcurementProject(ClusterableModel):
