@@ -8,17 +8,12 @@ the survey on a phone with a texted code, the grade shows on the contract page; 
 every stage of the project and validates."""
 
 import datetime
-import importlib.util
-import json
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-import grants
 from core import sms
 from core.models import Role
 from core.services import grant_role
@@ -36,6 +31,7 @@ from grants.models import (
 from tests.browser.pages import DEMO_PASSWORD, shoot, sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.grants.helpers import PDF
+from tests.grants.ocds_validation import cove_problems, schema_problems
 from tests.grants.procurement_helpers import category, close_window, purchaser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,7 +42,6 @@ CRITERIA = [("服务方案", 40), ("团队与资质", 30), ("以往业绩", 30)]
 # Each reviewer's share of every criterion's points, per bidder: the first organization is scored higher.
 MARKS = {"first": Decimal("0.9"), "second": Decimal("0.7")}
 SURVEY_PHONE = "13912345678"
-STANDARD = Path(grants.__file__).parent / "standards" / "ocds-1.1.5"
 
 
 def person(browser, width=1280):
@@ -95,38 +90,6 @@ def open_step(page, action):
     details = page.locator(f"details:has(#form-{action})")
     if details.get_attribute("open") is None:
         details.locator("summary").click()
-
-
-def schema_problems(package: dict) -> list[str]:
-    """The release package against the vendored OCDS 1.1.5 schema, every ``$ref`` resolved from local files."""
-    import jsonschema
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT4
-
-    schemas = [json.loads((STANDARD / name).read_text(encoding="utf-8"))
-               for name in ("release-package-schema.json", "release-schema.json")]
-    registry = Registry().with_resources((s["id"], Resource(contents=s, specification=DRAFT4)) for s in schemas)
-    validator = jsonschema.Draft4Validator(schemas[0], registry=registry,
-                                          format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
-    return sorted(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(package))
-
-
-def cove_problems(package: dict) -> dict:
-    """libcoveocds offline, as the standards README says (only called when it is installed)."""
-    from libcoveocds.api import ocds_json_output
-    from libcoveocds.config import LibCoveOCDSConfig
-
-    config = LibCoveOCDSConfig()
-    config.config["context"] = "api"
-    config.config["standard_zip"] = (STANDARD / "standard-1__1__5.zip").resolve().as_uri()
-    with tempfile.TemporaryDirectory() as output_dir:
-        path = Path(output_dir) / "package.json"
-        path.write_text(json.dumps(package, ensure_ascii=False), encoding="utf-8")
-        result = ocds_json_output(output_dir, str(path), schema_version="1.1", convert=False,
-                                  lib_cove_ocds_config=config)
-    return {"validation_errors": result["validation_errors"],
-            "additional_closed_codelist_values": result["additional_closed_codelist_values"],
-            "ocds_prefixes_bad_format": result.get("conformance_errors", {}).get("ocds_prefixes_bad_format", [])}
 
 
 def fill_date(page, selector, value):
@@ -416,9 +379,8 @@ def test_announce_bid_review_award_contract_pay_and_evaluate_in_the_browser(
     tags = [release["tag"] for release in package["releases"] if release["ocid"] == ocid]
     for expected in (["planning", "tender"], ["tenderUpdate"], ["award"], ["contract"], ["implementation"]):
         assert expected in tags, tags
-    assert schema_problems(package) == []
-    if importlib.util.find_spec("libcoveocds") is not None:
-        assert cove_problems(package) == {"validation_errors": [], "additional_closed_codelist_values": {},
-                                          "ocds_prefixes_bad_format": []}
+    assert schema_problems(package, "release-package-schema.json") == []
+    assert cove_problems(package) == {"validation_errors": [], "additional_closed_codelist_values": {},
+                                      "ocds_prefixes_bad_format": []}
     if missing:
         raise MissingButtons("管理页面缺少办理按钮：" + "；".join(missing))

@@ -3,9 +3,12 @@ services to any state, awards, payments and reports. Every builder goes through 
 that builds a state also proves the path to it works."""
 
 import datetime
+import io
 from decimal import Decimal
 
+import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from core.models import Role
@@ -116,3 +119,18 @@ def report(award, kind=GrantReport.Kind.MIDTERM, *, user=None, reached=60):
     })
     services.attach_report_document(saved, pdf("签到表.pdf"), acting_user=user)
     return services.submit_report(saved, acting_user=user)
+
+
+def export(url_name: str, client, what: str, fmt: str = "xlsx", **params):
+    """An officer's export download (``?what=…&format=…``) from the admin view ``url_name``; it must answer 200."""
+    query = "&".join(f"{k}={v}" for k, v in {"what": what, "format": fmt, **params}.items())
+    response = client.get(reverse(url_name) + "?" + query)
+    assert response.status_code == 200, response.content[:500]
+    return response
+
+
+def workbook_rows(response):
+    """(sheet, header row, data rows) of an XLSX download."""
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    return sheet, rows[0], rows[1:]

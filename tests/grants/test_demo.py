@@ -2,8 +2,6 @@
 a small registry), so it runs in seconds; seed_demo's own test runs the whole command."""
 
 import random
-import time
-from io import StringIO
 
 import pytest
 from django.db.models import Count, F, Q, Sum
@@ -30,21 +28,8 @@ from grants.models import (
 )
 from grants.permissions import open_calls
 from orgs.models import Organization
-from portal.management.commands.seed_demo import Command
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def seeded(db):
-    command = Command(stdout=StringIO())
-    command.scale = {"organizations": 160}
-    rng = random.Random(2026)
-    for step in (command.seed_regions, command.seed_accounts, command.seed_organizations, command.seed_registry):
-        step(rng)
-    started = time.monotonic()
-    counts = demo.build(random.Random(11))
-    return {"counts": counts, "seconds": time.monotonic() - started}
 
 
 def test_every_stage_of_a_grant_appears(seeded):

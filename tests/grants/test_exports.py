@@ -2,10 +2,9 @@
 dates and a frozen header row; CSV with a UTF-8 BOM; and every file scoped to the officer's jurisdiction."""
 
 import datetime
-import io
 from decimal import Decimal
+from functools import partial
 
-import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -13,23 +12,13 @@ from django.utils import timezone
 from grants import exports, services
 from tests.factories import OrganizationFactory
 
-from .helpers import funded, make_call, submitted
+from .helpers import export, funded, make_call, submitted, workbook_rows
 
 pytestmark = pytest.mark.django_db
 MONEY = '#,##0.00"元"'
 
 
-def download(client, what, fmt="xlsx", **params):
-    query = "&".join(f"{k}={v}" for k, v in {"what": what, "format": fmt, **params}.items())
-    response = client.get(reverse("grant_calls:export") + "?" + query)
-    assert response.status_code == 200, response.content[:500]
-    return response
-
-
-def workbook_rows(response):
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    return sheet, rows[0], rows[1:]
+download = partial(export, "grant_calls:export")
 
 
 @pytest.fixture

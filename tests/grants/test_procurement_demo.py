@@ -4,8 +4,6 @@ the demo member, and an OCDS release package that validates with libcoveocds."""
 
 import json
 import random
-import time
-from io import StringIO
 
 import pytest
 from django.db.models import F, Sum
@@ -25,24 +23,11 @@ from grants.models import (
     Purchaser,
 )
 from orgs.models import Organization
-from portal.management.commands.seed_demo import Command
 
-from .test_ocds import cove_problems, schema_problems
+from .ocds_validation import cove_problems, schema_problems
 
 pytestmark = pytest.mark.django_db
 P = ProcurementProject.Status
-
-
-@pytest.fixture
-def seeded(db):
-    command = Command(stdout=StringIO())
-    command.scale = {"organizations": 160}
-    rng = random.Random(2026)
-    for step in (command.seed_regions, command.seed_accounts, command.seed_organizations, command.seed_registry):
-        step(rng)
-    started = time.monotonic()
-    counts = demo.build(random.Random(11))
-    return {"counts": counts, "seconds": time.monotonic() - started}
 
 
 def test_the_demo_holds_projects_in_every_status(seeded):

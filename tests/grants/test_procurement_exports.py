@@ -3,10 +3,9 @@ unsealed_bids (no bid rows before the deadline, even for a superuser), contracts
 people reached and grade, and payments — Chinese headers, money as numbers, formulas neutralized, and every file
 scoped to the officer's jurisdiction."""
 
-import io
 from decimal import Decimal
+from functools import partial
 
-import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils import timezone
 from grants import procurement
 from grants.models import ProcurementProject
 
+from .helpers import export, workbook_rows
 from .procurement_helpers import (
     bid,
     close_window,
@@ -28,17 +28,7 @@ pytestmark = pytest.mark.django_db
 MONEY = '#,##0.00"元"'
 
 
-def download(client, what, fmt="xlsx", **params):
-    query = "&".join(f"{k}={v}" for k, v in {"what": what, "format": fmt, **params}.items())
-    response = client.get(reverse("procurement_projects:export") + "?" + query)
-    assert response.status_code == 200, response.content[:500]
-    return response
-
-
-def workbook_rows(response):
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    return sheet, rows[0], rows[1:]
+download = partial(export, "procurement_projects:export")
 
 
 def cells(rows):
