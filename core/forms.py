@@ -1,4 +1,4 @@
-"""Account forms: sign-up and sign-in by mobile number, API token naming."""
+"""Account forms (sign-up and sign-in by mobile number, API token naming) and what every form may use."""
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -7,6 +7,23 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import User
 from .phone import normalize_phone, validate_phone
+
+
+class PlausibleDatesMixin:
+    """Dates and times outside 2000–2100 are typing mistakes; refused next to the field (a year-1 time would
+    overflow the time-zone conversion, a year-9999 date the term arithmetic)."""
+
+    FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, field in self.fields.items():
+            value = cleaned.get(name)
+            if isinstance(field, (forms.DateField, forms.DateTimeField)) and value is not None \
+                    and not self.FIRST_YEAR <= value.year <= self.LAST_YEAR:
+                self.add_error(name, _("日期须在 %(first)s–%(last)s 年之间。") % {"first": self.FIRST_YEAR,
+                                                                             "last": self.LAST_YEAR})
+        return cleaned
 
 
 class PhoneField(forms.CharField):

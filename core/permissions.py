@@ -2,6 +2,8 @@
 (DESIGN.md §2): a superuser sees everything; an officer sees the rows in their jurisdictions' subtrees;
 an organization member sees their organizations' rows; anybody sees the rows they own."""
 
+import re
+
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -85,3 +87,14 @@ def can_administer_region(user, region: Region | None) -> bool:
     if user.is_superuser:
         return True
     return region is not None and any(region.path.startswith(j.path) for j in user.jurisdictions)
+
+
+ASCII_ID = re.compile(r"[0-9]{1,9}")
+
+
+def id_or_404(value) -> int:
+    """A row id from a query string or a form field; anything else ("abc", "²", a 20-digit number that the
+    database cannot hold) is a 404, never a 500."""
+    if not ASCII_ID.fullmatch(str(value or "")):
+        raise Http404
+    return int(value)

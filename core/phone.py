@@ -1,20 +1,22 @@
 """Mainland China mobile numbers: one normalised form (11 digits, starting with 1[3-9]) everywhere."""
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only: one number is one string
 _SEPARATORS = re.compile(r"[\s\-()（）]")
 
 
 def normalize_phone(value: str) -> str:
-    """Strip spaces, dashes, brackets and a +86 / 0086 / 86 country prefix; return the bare 11 digits.
+    """Fold full-width characters (１３８…, ＋86) to ASCII, strip spaces, dashes, brackets and a +86 / 0086 / 86
+    country prefix; return the bare 11 digits, so that one number is always the same string.
 
     The result is not validated; call :func:`validate_phone` for that.
     """
-    digits = _SEPARATORS.sub("", (value or "").strip())
+    digits = _SEPARATORS.sub("", unicodedata.normalize("NFKC", value or "").strip())
     for prefix in ("+86", "0086", "86"):
         if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
             digits = digits[len(prefix) :]

@@ -11,10 +11,10 @@ this code:
 - transfers are never updated or deleted (triggers on SQLite and PostgreSQL, installed by migration).
 """
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 
-from core import audit
+from core import audit, triggers
 
 from .exceptions import InsufficientPoints, LedgerError
 from .models import Account, Transfer
@@ -45,21 +45,13 @@ POSTGRES_DROP = [
 
 
 def install_triggers(conn=None) -> None:
-    """Make the transfers table refuse UPDATE and DELETE (run by the migration; tests re-run it after a flush)."""
-    conn = conn or connection
-    statements = {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}.get(conn.vendor, [])
-    with conn.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+    """Make the table refuse UPDATE and DELETE (run by the migration; tests re-run it after a flush)."""
+    triggers.run({"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}, conn)
 
 
 def drop_triggers(conn=None) -> None:
-    """Only for emptying a test database between transactional tests (SQLite's flush deletes row by row)."""
-    conn = conn or connection
-    statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}.get(conn.vendor, [])
-    with conn.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+    """Only for emptying a SQLite test database between transactional tests (its flush deletes row by row)."""
+    triggers.run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}, conn)
 
 
 def system_account(kind: str) -> Account:
