@@ -14,7 +14,7 @@ from wagtail.admin.widgets import AdminDateInput
 
 from core.admin_forms import JurisdictionRegionMixin
 from core.models import Role, User
-from core.permissions import jurisdiction_q
+from core.permissions import ASCII_ID, jurisdiction_q
 from orgs.models import Organization
 from orgs.queries import ACTIVE
 
@@ -35,7 +35,50 @@ CALL_RULE_FIELDS = ("budget", "max_amount", "opens_at", "closes_at", "tranche_ag
                     "tranche_midterm_percent", "tranche_final_percent", "band_a", "band_b")
 
 
-class FundingCallForm(JurisdictionRegionMixin, WagtailAdminModelForm):
+def blank_odd_row_ids(data, prefix: str):
+    """A copy of the POST data in which an existing row's id that is no row id ("abc") or is missing becomes
+    blank: the inline formset then treats the row as a new one instead of failing with an error page."""
+    data = data.copy()
+    try:
+        initial = min(int(data.get(f"{prefix}-INITIAL_FORMS", 0)), 1000)
+    except ValueError:
+        return data  # the management form reports it
+    for index in range(initial):
+        key = f"{prefix}-{index}-id"
+        if not ASCII_ID.fullmatch(data.get(key) or ""):
+            data[key] = ""
+    return data
+
+
+class RubricRowsMixin:
+    """For an admin form with a ``criteria`` inline formset (a call's or a project's rubric)."""
+
+    def __init__(self, *args, **kwargs):
+        if kwargs.get("data") is not None:
+            kwargs["data"] = blank_odd_row_ids(kwargs["data"], "criteria")
+        elif args and args[0] is not None:
+            args = (blank_odd_row_ids(args[0], "criteria"), *args[1:])
+        super().__init__(*args, **kwargs)
+
+    def _criteria_rows(self):
+        """(weight, name) of the rubric rows being saved, or None while a row has its own errors. Rows of the
+        saved rubric that the form did not send back are kept by the inline formset, so they count too."""
+        formset = self.formsets.get("criteria")
+        if formset is None:
+            return [(c.weight, c.name) for c in self.instance.criteria.all()] if self.instance.pk else []
+        if not formset.is_valid():
+            return None
+        sent = {form.instance.pk for form in formset.forms if form.instance.pk}
+        rows = [(c.weight, c.name) for c in self.instance.criteria.all() if c.pk not in sent] if self.instance.pk else []
+        for form in formset.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE"):
+                continue
+            rows.append((data.get("weight") or 0, data.get("name", "")))
+        return rows
+
+
+class FundingCallForm(RubricRowsMixin, JurisdictionRegionMixin, WagtailAdminModelForm):
     """资助计划: eligible kinds as checkboxes, the region within the officer's jurisdiction, and the rules of
     ``services.call_problems`` (rubric weights total 100, tranche percentages total 100, the cap within the
     budget, the window in order) checked on every save, each message by its field."""
@@ -68,21 +111,6 @@ class FundingCallForm(JurisdictionRegionMixin, WagtailAdminModelForm):
         if year is not None and not 2000 <= year <= 2100:
             raise forms.ValidationError(_("请填写正确的年度，如 2026。"))
         return year
-
-    def _criteria_rows(self):
-        """(weight, name) of the rubric rows being saved, or None while a row has its own errors."""
-        formset = self.formsets.get("criteria")
-        if formset is None:
-            return [(c.weight, c.name) for c in self.instance.criteria.all()] if self.instance.pk else []
-        if not formset.is_valid():
-            return None
-        rows = []
-        for form in formset.forms:
-            data = getattr(form, "cleaned_data", None)
-            if not data or data.get("DELETE"):
-                continue
-            rows.append((data.get("weight") or 0, data.get("name", "")))
-        return rows
 
     def clean(self):
         cleaned = super().clean()
@@ -170,6 +198,14 @@ def reviewers_queryset():
 class ReviewerChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.name or str(obj)
+
+    def _check_values(self, value):
+        # A value that is no row id ("abc", a 20-digit number the database cannot hold) is an invalid choice.
+        for item in value:
+            if not ASCII_ID.fullmatch(str(item)):
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                            params={"value": item})
+        return super()._check_values(value)
 
 
 class AssignReviewersForm(forms.Form):

@@ -6,16 +6,14 @@ Everything is scoped to the officer's jurisdiction first (grants.permissions); a
 views only validate input and call a service with ``acting_user``; a refusal (DomainError) comes back in Chinese
 next to the field it concerns, with what was typed kept (400), never as a 500."""
 
-import re
 from decimal import Decimal
-from urllib.parse import quote
 
 import django_filters
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q, Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -31,6 +29,7 @@ from core.exceptions import DomainError, PermissionDenied
 from core.files import download
 from core.models import Region
 from core.money import format_yuan, to_yuan
+from core.permissions import ASCII_ID, id_or_404
 
 from . import exports, incubation, services
 from .admin_forms import (
@@ -76,14 +75,7 @@ Status = GrantApplication.Status
 EDITABLE_CALLS = {FundingCall.Status.DRAFT}  # once published, applicants rely on the rules as they stand
 EXPORTS = [("calls", _("资助计划")), ("applications", _("资助申报")), ("awards", _("资助")), ("payments", _("拨付记录"))]
 
-ASCII_DIGITS = re.compile(r"[0-9]{1,9}")
 
-
-def _id_or_404(value: str) -> int:
-    """A row id from a query string or form; anything else ("abc", "²", a huge number) is a 404, not a 500."""
-    if not ASCII_DIGITS.fullmatch(value or ""):
-        raise Http404
-    return int(value)
 
 
 def export_url(what: str, fmt: str = "xlsx", **params) -> str:
@@ -121,7 +113,7 @@ class CallIndexView(IndexView):
     def header_more_buttons(self):
         buttons = list(super().header_more_buttons)
         year = self.request.GET.get("year", "")
-        year = year if ASCII_DIGITS.fullmatch(year) else None
+        year = year if ASCII_ID.fullmatch(year) else None
         for order, (what, label) in enumerate(EXPORTS):
             buttons.append(Button(_("导出%(what)s（XLSX）") % {"what": label}, url=export_url(what, year=year),
                                   icon_name="download", priority=90 + order))
@@ -297,17 +289,10 @@ def export(request):
         raise Http404("没有这种导出。")
     call = None
     if request.GET.get("call"):
-        call = get_object_or_404(calls_for_officer(request.user), pk=_id_or_404(request.GET["call"]))
+        call = get_object_or_404(calls_for_officer(request.user), pk=id_or_404(request.GET["call"]))
     year = request.GET.get("year", "")
-    sheet = exports.sheet_for(what, request.user, call=call, year=int(year) if ASCII_DIGITS.fullmatch(year) else None)
-    ascii_name, chinese_name = exports.filename(sheet, fmt, call)
-    if fmt == "csv":
-        response = HttpResponse(exports.to_csv(sheet), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(exports.to_xlsx(sheet),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(chinese_name)}"
-    return response
+    sheet = exports.sheet_for(what, request.user, call=call, year=int(year) if ASCII_ID.fullmatch(year) else None)
+    return exports.attachment(sheet, fmt, exports.filename(sheet, fmt, call))
 
 
 # --- 资助申报 ----------------------------------------------------------------------------------------------
@@ -467,7 +452,7 @@ class ApplicationInspectView(InspectView):
         report = None
         if action in REPORT_ACTIONS:
             report = get_object_or_404(GrantReport.objects.filter(application=self.object),
-                                       pk=_id_or_404(request.POST.get("report", "")))
+                                       pk=id_or_404(request.POST.get("report", "")))
             _form_class, run, field = REPORT_ACTIONS[action]
         elif action in APPLICATION_ACTIONS:
             if not self.available()[action]:
@@ -621,7 +606,7 @@ class BaseInspectView(InspectView):
         residency = None
         if action in ("service", "leave"):
             residency = get_object_or_404(residencies_for_officer(request.user).filter(base=base),
-                                          pk=_id_or_404(request.POST.get("residency", "")))
+                                          pk=id_or_404(request.POST.get("residency", "")))
         if action == "admit":
             form = AdmitForm(request.POST, prefix="admit", user=request.user)
         elif action == "service":

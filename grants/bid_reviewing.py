@@ -10,7 +10,6 @@ is ever shown before the deadline."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -21,14 +20,9 @@ from . import procurement
 from .models import BidDocument, BidReview, ProcurementProject
 from .permissions import bid_reviews_of
 from .procurement_forms import BidDeclarationForm, BidScoreForm
+from .reviewing import OPENED, TODO_FIRST
 
-RState = BidReview.Status
-OPENED = [RState.DECLARED, RState.SUBMITTED]  # the states in which the bid is open to its reviewer
-
-TODO_FIRST = Case(
-    When(status=RState.ASSIGNED, then=Value(0)), When(status=RState.DECLARED, then=Value(1)),
-    default=Value(2), output_field=IntegerField(),
-)
+RState = BidReview.Status  # the grant review's states: its ordering (to do first) and "opened" states serve here too
 
 
 @login_required

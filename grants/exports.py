@@ -8,9 +8,11 @@ year, so a district officer's file holds only their jurisdiction's calls."""
 
 import io
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pandas as pd
 from django.db.models import Count, Q, QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
 
 from core.money import to_yuan
@@ -200,6 +202,18 @@ def to_xlsx(sheet: Sheet) -> bytes:
                 cell.value = None if value is None or pd.isna(value) else value
                 cell.number_format = number_format
     return buffer.getvalue()
+
+
+def attachment(sheet: Sheet, fmt: str, names: tuple[str, str]) -> HttpResponse:
+    """The sheet as a download: CSV (UTF-8 with BOM) or XLSX, under an ASCII name and its Chinese original."""
+    ascii_name, chinese_name = names
+    if fmt == "csv":
+        response = HttpResponse(to_csv(sheet), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(to_xlsx(sheet),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(chinese_name)}"
+    return response
 
 
 def filename(sheet: Sheet, fmt: str, call: FundingCall | None = None) -> tuple[str, str]:

@@ -188,7 +188,7 @@ class DeclarationForm(forms.Form):
                  ("yes", _("存在利益冲突，申请回避"))],
         error_messages={"required": _("请选择是否存在利益冲突。")},
     )
-    statement = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+    statement = forms.CharField(label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
                                 help_text=_("存在利益冲突时必填，例如：曾在该组织任职、与其负责人有亲属关系。"))
 
     def clean(self):

@@ -20,9 +20,10 @@ payment schedule are ``contracts[].milestones`` (type financing) and the perform
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+
+from core import triggers
 
 from .models import (
     Bid,
@@ -280,17 +281,10 @@ def record_package(*, path: str = "/api/v1/ocds/records.json") -> dict:
 
 
 def install_triggers(conn=None) -> None:
-    conn = conn or connection
-    statements = {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}.get(conn.vendor, [])
-    with conn.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+    """Make the table refuse UPDATE and DELETE (run by the migration; tests re-run it after a flush)."""
+    triggers.run({"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}, conn)
 
 
 def drop_triggers(conn=None) -> None:
     """Only for emptying a SQLite test database between transactional tests (its flush deletes row by row)."""
-    conn = conn or connection
-    statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}.get(conn.vendor, [])
-    with conn.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+    triggers.run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}, conn)

@@ -29,12 +29,13 @@ from core.files import store
 from core.models import Role
 from core.money import format_yuan, to_yuan
 from core.notify import notify
+from core.permissions import can_administer_region
 from core.phone import is_mobile, normalize_phone
 from core.sequences import next_value
 from core.workflow import move
 from orgs.models import Organization
 
-from . import eligibility, ocds
+from . import eligibility, ocds, rubric
 from .exceptions import BidClosed, NotEligible, PermissionDenied, ProcurementRefused
 from .models import (
     Bid,
@@ -48,6 +49,7 @@ from .models import (
     ContractStatusChange,
     Deliverable,
     DeliveryLog,
+    EvaluationStatusChange,
     Indicator,
     IndicatorScore,
     MatchingFund,
@@ -57,7 +59,9 @@ from .models import (
     ProcurementProject,
     ProjectDocument,
     ProjectStatusChange,
+    Purchaser,
     SatisfactionResponse,
+    ServiceCategory,
     SurveyCode,
     TechnicalCriterion,
 )
@@ -126,6 +130,31 @@ def _text(value) -> str:
     return (value or "").strip()
 
 
+# --- catalogue and purchasers ------------------------------------------------------------------------------
+CATALOGUE_FIELDS = ["code", "name", "description", "sort_order", "active"]
+PURCHASER_FIELDS = ["name", "kind", "region", "credit_code", "address", "contact_name", "contact_phone"]
+
+
+def catalogue_item_saved(category: ServiceCategory, *, acting_user, before: dict | None = None) -> ServiceCategory:
+    """File a catalogue item an administrator's form has just saved (in the caller's transaction): only a
+    superuser keeps the guiding catalogue; ``before`` is the row as it was, None for a new item."""
+    if not acting_user.is_superuser:
+        raise PermissionDenied("只有系统管理员可以维护购买服务目录。")
+    audit.record("grants.service_category." + ("edit" if before is not None else "create"), actor=acting_user,
+                 obj=category, before=before, after=audit.snapshot(category, CATALOGUE_FIELDS))
+    return category
+
+
+def purchaser_saved(purchaser: Purchaser, *, acting_user, before: dict | None = None) -> Purchaser:
+    """File a purchaser an officer's form has just saved (in the caller's transaction): it must sit in the
+    officer's jurisdiction."""
+    if not can_administer_region(acting_user, purchaser.region):
+        raise PermissionDenied("只能登记本辖区内的购买主体。")
+    audit.record("grants.purchaser." + ("edit" if before is not None else "create"), actor=acting_user,
+                 obj=purchaser, before=before, after=audit.snapshot(purchaser, PURCHASER_FIELDS))
+    return purchaser
+
+
 # --- projects -----------------------------------------------------------------------------------------------
 def project_problems(project: ProcurementProject, criteria=None, *, now=None) -> dict[str, str]:
     """What stops ``project`` being announced, by form field. ``criteria`` are (weight, name) pairs from a form
@@ -133,11 +162,10 @@ def project_problems(project: ProcurementProject, criteria=None, *, now=None) ->
     problems: dict[str, str] = {}
     if criteria is None:
         criteria = [(c.weight, c.name) for c in project.criteria.all()]
-    total = sum(weight or 0 for weight, _name in criteria)
-    if not criteria:
-        problems["criteria"] = "技术评分细则不能为空：请至少设置一个评分项。"
-    elif total != 100:
-        problems["criteria"] = f"技术评分项分值合计须为 100 分，目前合计 {total} 分。"
+    rubric_problem = rubric.total_problem([weight for weight, _name in criteria],
+                                          empty="技术评分细则不能为空：请至少设置一个评分项。", label="技术评分项分值")
+    if rubric_problem:
+        problems["criteria"] = rubric_problem
     if not _text(project.budget_line):
         problems["budget_line"] = "财政部令第102号第十二条：购买服务应当先有预算，请填写预算科目及资金来源。"
     if project.category_id and not project.category.active:
@@ -151,6 +179,25 @@ def project_problems(project: ProcurementProject, criteria=None, *, now=None) ->
     if project.price_weight is not None and not 10 <= project.price_weight <= 90:
         problems["price_weight"] = "价格分权重须在 10%–90% 之间。"
     return problems
+
+
+PROJECT_FIELDS = ["title", "purchaser", "category", "budget", "budget_line", "method", "service_period",
+                  "eligible_kinds", "exclude_credit_listed", "min_grade", "bids_open_at", "bids_close_at", "price_weight"]
+
+
+def project_edited(project: ProcurementProject, *, acting_user, before: dict) -> ProcurementProject:
+    """File the edit an officer's form has just saved to a planned project (in the caller's transaction); the
+    region follows the purchaser."""
+    _manage(acting_user, project)
+    if project.status != P.PLANNED:
+        raise ProcurementRefused("项目公告后不能修改，如需变更请取消后重新立项。")
+    if project.region_id != project.purchaser.region_id:
+        ProcurementProject.objects.filter(pk=project.pk).update(region_id=project.purchaser.region_id)
+        project.region_id = project.purchaser.region_id
+    audit.record("grants.procurement.edit", actor=acting_user, obj=project, before=before,
+                 after={**audit.snapshot(project, PROJECT_FIELDS),
+                        "criteria": [(c.name, c.weight) for c in project.criteria.all()]})
+    return project
 
 
 def project_created(project: ProcurementProject, *, acting_user) -> ProcurementProject:
@@ -777,7 +824,7 @@ def terminate_contract(contract: Contract, *, acting_user, reason: str) -> Contr
 def log_delivery(deliverable: Deliverable, *, acting_user, quantity: int, delivered_on: datetime.date,
                  description: str, upload) -> DeliveryLog:
     """The organization records what it delivered against a target, with evidence. A negative quantity corrects
-    an earlier entry (the total never goes below zero); people served add to the contract's people reached."""
+    an earlier entry (the total never goes below zero); the 服务人数 targets make the contract's people reached."""
     contract = deliverable.contract
     _member(acting_user, contract.organization)
     project, contract = _locked_contract(contract)
@@ -804,8 +851,6 @@ def log_delivery(deliverable: Deliverable, *, acting_user, quantity: int, delive
     log = store(DeliveryLog(deliverable=deliverable, quantity=quantity, delivered_on=delivered_on,
                             description=_text(description)), upload, uploaded_by=acting_user)
     Deliverable.objects.filter(pk=deliverable.pk).update(delivered=F("delivered") + quantity)
-    if deliverable.kind == Deliverable.Kind.PEOPLE:
-        Contract.objects.filter(pk=contract.pk).update(people_reached=F("people_reached") + quantity)
     audit.record("grants.contract.delivery", actor=acting_user, obj=contract,
                  after={"deliverable": deliverable.pk, "quantity": quantity, "sha256": log.sha256})
     return log
@@ -835,7 +880,6 @@ def record_matching_fund(contract: Contract, *, acting_user, source: str, funder
         raise ProcurementRefused("；".join(errors.values()), errors=errors)
     fund = MatchingFund.objects.create(contract=contract, source=source, funder=_text(funder)[:100], amount=amount,
                                        received_on=received_on, recorded_by=acting_user)
-    Contract.objects.filter(pk=contract.pk).update(matching_total=F("matching_total") + amount)
     audit.record("grants.contract.matching", actor=acting_user, obj=contract,
                  after={"fund": fund.pk, "amount": str(amount), "funder": fund.funder})
     return fund
@@ -927,8 +971,8 @@ def pay_milestone(milestone: Milestone, *, acting_user, paid_on: datetime.date, 
         amount = allowed if amount in (None, "") else to_yuan(amount)
     except (ArithmeticError, TypeError, ValueError):
         raise ProcurementRefused("请填写正确的支付金额。", field="amount") from None
-    if amount < 0:
-        raise ProcurementRefused("支付金额不能为负数。", field="amount")
+    if amount < 0 or (amount == 0 and allowed > 0):
+        raise ProcurementRefused("支付金额须大于 0（尾款按绩效评价等级不予支付的除外）。", field="amount")
     if contract.paid_total + amount > contract.value:
         raise ProcurementRefused(
             f"支付后累计 {format_yuan(contract.paid_total + amount)} 将超过合同价格 {format_yuan(contract.value)}："
@@ -965,11 +1009,10 @@ DEFAULT_INDICATORS = [
 
 
 def indicator_problems(indicators: list[tuple[str, str, int]]) -> dict[str, str]:
-    total = sum(weight or 0 for _d, _n, weight in indicators)
-    if not indicators:
-        return {"indicators": "请设置绩效指标。"}
-    if total != 100:
-        return {"indicators": f"绩效指标分值合计须为 100 分，目前合计 {total} 分。"}
+    weights_problem = rubric.total_problem([weight for _d, _n, weight in indicators], empty="请设置绩效指标。",
+                                           label="绩效指标分值")
+    if weights_problem:
+        return {"indicators": weights_problem}
     dimensions = {d for d, _n, _w in indicators}
     missing = [label for value, label in Indicator.Dimension.choices if value not in dimensions]
     if missing:
@@ -1110,7 +1153,6 @@ def answer_survey(evaluation: PerformanceEvaluation, *, phone: str, code: str, r
                                                                rating=rating, comment=_text(comment)[:300])
         except IntegrityError:
             raise ProcurementRefused("该手机号码已参与本次调查，每个号码只能作答一次。", field="phone") from None
-        PerformanceEvaluation.objects.filter(pk=evaluation.pk).update(responses=F("responses") + 1)
     return response
 
 
@@ -1159,11 +1201,11 @@ def finish_evaluation(evaluation: PerformanceEvaluation, *, acting_user) -> Perf
     if missing:
         raise ProcurementRefused("评分尚不完整：" + "；".join(missing) + "。")
     grade = PerformanceEvaluation.grade_for(score)
-    PerformanceEvaluation.objects.filter(pk=evaluation.pk).update(
-        status=PerformanceEvaluation.Status.FINISHED, satisfaction=rate, final_score=score, grade=grade,
-        finished_at=timezone.now())
-    evaluation.refresh_from_db()
-    audit.record("grants.evaluation.finish", actor=acting_user, obj=contract,
+    move(evaluation, PerformanceEvaluation.Status.FINISHED, transitions=PerformanceEvaluation.TRANSITIONS,
+         history=EvaluationStatusChange, history_fk="evaluation", actor=acting_user, action_prefix="grants.evaluation",
+         region=contract.region, reason=f"综合得分 {score}，等级 {PerformanceEvaluation.Grade(grade).label}",
+         extra_fields={"satisfaction": rate, "final_score": score, "grade": grade, "finished_at": timezone.now()})
+    audit.record("grants.evaluation.result", actor=acting_user, obj=contract,
                  after={"score": str(score), "grade": grade, "satisfaction": str(rate),
                         "final_payment_percent": PerformanceEvaluation.PAYMENT_PERCENT[grade]})
     ocds.publish(project, ["implementation"])

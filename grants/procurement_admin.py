@@ -10,13 +10,12 @@ and call a service of grants.procurement with ``acting_user``; a refusal comes b
 it concerns, with what was typed kept (400), never as a 500."""
 
 import re
-from urllib.parse import quote
 
 import django_filters
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +31,7 @@ from core import audit
 from core.exceptions import DomainError, PermissionDenied
 from core.files import download
 from core.money import format_yuan
+from core.permissions import ASCII_ID, id_or_404
 
 from . import procurement
 from . import procurement_exports as exports
@@ -46,7 +46,6 @@ from .models import (
     ProcurementProject,
     ProjectDocument,
     ServiceCategory,
-    TechnicalCriterion,
 )
 from .permissions import (
     contracts_for_officer,
@@ -81,14 +80,8 @@ C = Contract.Status
 EDITABLE_PROJECTS = {P.PLANNED}  # once announced, bidders rely on the terms as published
 CANCELLABLE = {P.PLANNED, P.ANNOUNCED, P.CLOSED, P.EVALUATING, P.AWARDED}
 SEALED = _("投标截止前投标内容密封")
-ASCII_DIGITS = re.compile(r"[0-9]{1,9}")
 TEMPLATES = "grants/admin/procurement/"
 
-
-def _id_or_404(value: str) -> int:
-    if not ASCII_DIGITS.fullmatch(value or ""):
-        raise Http404
-    return int(value)
 
 
 def export_url(what: str, fmt: str = "xlsx", **params) -> str:
@@ -107,39 +100,23 @@ def _refused(form, error: DomainError, default=None):
         form.add_error(field if field in form.fields else default, message)
 
 
-def _audited(instance, fields):
-    return {name: str(getattr(instance, name)) for name in fields}
-
-
-# --- 购买服务目录 ------------------------------------------------------------------------------------------
-CATEGORY_FIELDS = ["code", "name", "sort_order", "active"]
-
-
+# --- 购买服务目录 and 购买主体: the form saves, the service checks and files the change ------------------------
 class CategoryCreateView(CreateView):
     @transaction.atomic  # the catalogue item and its audit row together
     def save_instance(self):
-        category = super().save_instance()
-        audit.record("grants.service_category.create", actor=self.request.user, obj=category,
-                     after=_audited(category, CATEGORY_FIELDS))
-        return category
+        return procurement.catalogue_item_saved(super().save_instance(), acting_user=self.request.user)
 
 
 class CategoryEditView(EditView):
     def get_object(self, queryset=None):
         category = super().get_object(queryset)
-        self.before = _audited(category, CATEGORY_FIELDS)
+        self.before = audit.snapshot(category, procurement.CATALOGUE_FIELDS)
         return category
 
     @transaction.atomic
     def save_instance(self):
-        category = super().save_instance()
-        audit.record("grants.service_category.edit", actor=self.request.user, obj=category, before=self.before,
-                     after=_audited(category, CATEGORY_FIELDS))
-        return category
-
-
-# --- 购买主体 ----------------------------------------------------------------------------------------------
-PURCHASER_FIELDS = ["name", "kind", "region_id", "credit_code", "contact_name", "contact_phone"]
+        return procurement.catalogue_item_saved(super().save_instance(), acting_user=self.request.user,
+                                                before=self.before)
 
 
 class PurchaserIndexView(IndexView):
@@ -150,25 +127,20 @@ class PurchaserIndexView(IndexView):
 class PurchaserCreateView(CreateView):
     @transaction.atomic
     def save_instance(self):
-        purchaser = super().save_instance()
-        audit.record("grants.purchaser.create", actor=self.request.user, obj=purchaser, region=purchaser.region,
-                     after=_audited(purchaser, PURCHASER_FIELDS))
-        return purchaser
+        return procurement.purchaser_saved(super().save_instance(), acting_user=self.request.user)
 
 
 class PurchaserEditView(EditView):
     def get_object(self, queryset=None):
         purchaser = get_object_or_404(purchasers_for_officer(self.request.user),
                                       pk=unquote(str(self.kwargs[self.pk_url_kwarg])))
-        self.before = _audited(purchaser, PURCHASER_FIELDS)
+        self.before = audit.snapshot(purchaser, procurement.PURCHASER_FIELDS)
         return purchaser
 
     @transaction.atomic
     def save_instance(self):
-        purchaser = super().save_instance()
-        audit.record("grants.purchaser.edit", actor=self.request.user, obj=purchaser, region=purchaser.region,
-                     before=self.before, after=_audited(purchaser, PURCHASER_FIELDS))
-        return purchaser
+        return procurement.purchaser_saved(super().save_instance(), acting_user=self.request.user,
+                                           before=self.before)
 
 
 # --- 采购项目 ----------------------------------------------------------------------------------------------
@@ -187,7 +159,7 @@ def _filters(request, names) -> dict:
     values = {}
     for name in names:
         value = request.GET.get(name, "")
-        if name == "category" and not ASCII_DIGITS.fullmatch(value):
+        if name == "category" and not ASCII_ID.fullmatch(value):
             continue
         if value and re.fullmatch(r"[a-z_0-9]{1,20}", value):
             values[name] = value
@@ -215,22 +187,8 @@ class ProjectIndexView(IndexView):
 
 
 class ProjectSaveMixin:
-    """The project's region follows its purchaser; the rubric keeps the order typed."""
-
-    def _settle(self, project):
-        project.region_id = project.purchaser.region_id
-
-    def _renumber(self):
-        """sort_order of the saved rubric rows in the order of the form (the field is not editable)."""
-        formset = self.form.formsets.get("criteria")
-        if formset is None:
-            return
-        order = 0
-        for row in formset.forms:
-            data = getattr(row, "cleaned_data", None) or {}
-            if row.instance.pk and not data.get("DELETE"):
-                TechnicalCriterion.objects.filter(pk=row.instance.pk).update(sort_order=order)
-                order += 1
+    """A refusal of the service (another jurisdiction's purchaser, a project no longer planned) comes back on
+    the form; the rubric keeps the order the officer drags (TechnicalCriterion.sort_order_field)."""
 
     def form_valid(self, form):
         try:
@@ -248,17 +206,10 @@ class ProjectCreateView(ProjectSaveMixin, CreateView):
     @transaction.atomic  # the project, its rubric, its number and the audit row together, or none of them
     def save_instance(self):
         project = self.form.instance
-        self._settle(project)
+        project.region_id = project.purchaser.region_id  # the purchaser's officers run it
         project.created_by = self.request.user
         project.number = ""
-        project = super().save_instance()
-        self._renumber()
-        return procurement.project_created(project, acting_user=self.request.user)
-
-
-AUDITED_PROJECT_FIELDS = ["title", "purchaser_id", "category_id", "budget", "budget_line", "method", "service_period",
-                          "eligible_kinds", "exclude_credit_listed", "min_grade", "bids_open_at", "bids_close_at",
-                          "price_weight"]
+        return procurement.project_created(super().save_instance(), acting_user=self.request.user)
 
 
 class ProjectEditView(ProjectSaveMixin, EditView):
@@ -266,20 +217,13 @@ class ProjectEditView(ProjectSaveMixin, EditView):
         # Only planned projects of the officer's jurisdiction: an announced one answers 404 here.
         editable = projects_for_officer(self.request.user).filter(status__in=EDITABLE_PROJECTS)
         project = get_object_or_404(editable, pk=unquote(str(self.kwargs[self.pk_url_kwarg])))
-        self.before = _audited(project, AUDITED_PROJECT_FIELDS)
+        self.before = {**audit.snapshot(project, procurement.PROJECT_FIELDS),
+                       "criteria": [(c.name, c.weight) for c in project.criteria.all()]}
         return project
 
-    @transaction.atomic
+    @transaction.atomic  # the project, its rubric and the audit row together, or none of them
     def save_instance(self):
-        self._settle(self.form.instance)
-        project = super().save_instance()
-        self._renumber()
-        if not may_manage_project(self.request.user, project):
-            raise PermissionDenied(_t("只能办理本辖区购买主体的采购项目和合同。"))
-        audit.record("grants.procurement.edit", actor=self.request.user, obj=project, region=project.region,
-                     before=self.before, after={**_audited(project, AUDITED_PROJECT_FIELDS),
-                                                "criteria": [(c.name, c.weight) for c in project.criteria.all()]})
-        return project
+        return procurement.project_edited(super().save_instance(), acting_user=self.request.user, before=self.before)
 
 
 def _announce(view, form):
@@ -338,6 +282,62 @@ def _reason_form(label, message):
 
 
 # action → (form factory or None, service call, the field a refusal is shown by)
+class ActionsMixin:
+    """What the project and contract pages share: each step is posted as ``action=`` with its form (prefixed by
+    the action's name); a step not available in the object's state is refused with a message; a form's errors come
+    back next to its fields (400), a refusal of the service by the field it names. ``actions`` maps a step to
+    (form factory or None, runner, default field); the runner calls the service and returns the success message.
+    Each page defines ``make_form(action, data=None, files=None)`` and ``available()``."""
+
+    actions: dict = {}
+    inspect_url = ""
+    unavailable = ""
+
+    def after(self, action):
+        return redirect(self.inspect_url, self.object.pk)
+
+    def action_forms(self, bound):
+        """The form of each available step, the bound one (after an error) in place of a fresh one."""
+        bound_action, bound_form = bound or (None, None)
+        available = self.available()
+        forms = {}
+        for action in self.actions:
+            if action == bound_action and bound_form is not None:
+                forms[action] = bound_form
+            elif available[action]:
+                forms[action] = self.make_form(action)
+        return available, forms
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action", "")
+        if action not in self.actions:
+            messages.error(request, _t("无法识别的操作，请刷新页面后重试。"))
+            return redirect(self.inspect_url, self.object.pk)
+        if not self.available()[action]:
+            messages.error(request, self.unavailable)
+            return redirect(self.inspect_url, self.object.pk)
+        _factory, run, field = self.actions[action]
+        form = self.make_form(action, request.POST, request.FILES)
+        if form is None:
+            try:
+                done = run(self, None)
+            except DomainError as error:
+                messages.error(request, error.message)
+                return redirect(self.inspect_url, self.object.pk)
+            messages.success(request, done)
+            return self.after(action)
+        if form.is_valid():
+            try:
+                done = run(self, form)
+            except DomainError as error:
+                _refused(form, error, field)
+            else:
+                messages.success(request, done)
+                return redirect(self.inspect_url, self.object.pk)
+        self.object.refresh_from_db()
+        return self.render_to_response(self.get_context_data(bound=(action, form)), status=400)
+
+
 PROJECT_ACTIONS = {
     "announce": (None, _announce, None),
     "document": (DocumentForm, _document, "file"),
@@ -351,11 +351,14 @@ PROJECT_ACTIONS = {
 }
 
 
-class ProjectInspectView(InspectView):
+class ProjectInspectView(ActionsMixin, InspectView):
     """The project: terms, rubric, documents, the bids (sealed until the deadline), the ranking board, status
     history, and a small form per step the services allow now."""
 
     template_name = TEMPLATES + "project.html"
+    actions = PROJECT_ACTIONS
+    inspect_url = "procurement_projects:inspect"
+    unavailable = _("该项目当前不能办理这一步，请刷新页面查看最新状态。")
 
     def get_object(self, queryset=None):
         return get_object_or_404(projects_for_officer(self.request.user), pk=unquote(str(self.pk)))
@@ -406,37 +409,10 @@ class ProjectInspectView(InspectView):
             form.initial["bid"] = first.pk if first else None
         return form
 
-    def post(self, request, *args, **kwargs):
-        project = self.object
-        action = request.POST.get("action", "")
-        if action not in PROJECT_ACTIONS:
-            messages.error(request, _t("无法识别的操作，请刷新页面后重试。"))
-            return redirect("procurement_projects:inspect", project.pk)
-        if not self.available()[action]:
-            messages.error(request, _t("该项目当前不能办理这一步，请刷新页面查看最新状态。"))
-            return redirect("procurement_projects:inspect", project.pk)
-        _factory, run, field = PROJECT_ACTIONS[action]
-        form = self.make_form(action, request.POST, request.FILES)
-        if form is None:
-            try:
-                done = run(self, None)
-            except DomainError as error:
-                messages.error(request, error.message)
-                return redirect("procurement_projects:inspect", project.pk)
-            messages.success(request, done)
-            if action == "contract":
-                return redirect("procurement_contracts:edit", self.drafted.pk)
-            return redirect("procurement_projects:inspect", project.pk)
-        if form.is_valid():
-            try:
-                done = run(self, form)
-            except DomainError as error:
-                _refused(form, error, field)
-            else:
-                messages.success(request, done)
-                return redirect("procurement_projects:inspect", project.pk)
-        self.object.refresh_from_db()
-        return self.render_to_response(self.get_context_data(bound=(action, form)), status=400)
+    def after(self, action):
+        if action == "contract":
+            return redirect("procurement_contracts:edit", self.drafted.pk)
+        return super().after(action)
 
     def board(self):
         """The ranking board: valid bids (unsealed only) with their scores and how their reviews stand."""
@@ -455,14 +431,7 @@ class ProjectInspectView(InspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         project = self.object
-        bound_action, bound_form = kwargs.get("bound") or (None, None)
-        available = self.available()
-        forms = {}
-        for action in PROJECT_ACTIONS:
-            if action == bound_action and bound_form is not None:
-                forms[action] = bound_form
-            elif available[action]:
-                forms[action] = self.make_form(action)
+        available, forms = self.action_forms(kwargs.get("bound"))
         sealed = project.is_sealed()
         bids = [] if sealed else list(self.bids.select_related("organization").prefetch_related("documents")
                                       .order_by("rank", "price", "pk"))
@@ -511,19 +480,12 @@ def export(request):
         raise Http404(_t("没有这种导出。"))
     project = None
     if request.GET.get("project"):
-        project = get_object_or_404(projects_for_officer(request.user), pk=_id_or_404(request.GET["project"]))
+        project = get_object_or_404(projects_for_officer(request.user), pk=id_or_404(request.GET["project"]))
     elif what == "bids":
         raise Http404(_t("请从采购项目页面导出投标。"))
     sheet = exports.sheet_for(what, request.user, project=project,
                               filters=_filters(request, ("status", "method", "category")))
-    ascii_name, chinese_name = exports.filename(sheet, fmt, project)
-    if fmt == "csv":
-        response = HttpResponse(exports.to_csv(sheet), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(exports.to_xlsx(sheet),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(chinese_name)}"
-    return response
+    return exports.attachment(sheet, fmt, exports.filename(sheet, fmt, project))
 
 
 # --- 购买服务合同 ------------------------------------------------------------------------------------------
@@ -724,15 +686,19 @@ CONTRACT_ACTIONS = {
 }
 
 
-class ContractInspectView(InspectView):
+class ContractInspectView(ActionsMixin, InspectView):
     """The contract: terms, deliverables with delivery logs and evidence, milestones and payments, amendments,
     social money leveraged, the performance evaluation with its survey links, history, and a small form per
     step the services allow now."""
 
     template_name = TEMPLATES + "contract.html"
+    actions = CONTRACT_ACTIONS
+    inspect_url = "procurement_contracts:inspect"
+    unavailable = _("该合同当前不能办理这一步，请刷新页面查看最新状态。")
 
     def get_object(self, queryset=None):
-        return get_object_or_404(contracts_for_officer(self.request.user).select_related("region", "bid"),
+        return get_object_or_404(contracts_for_officer(self.request.user).select_related("region", "bid")
+                                 .prefetch_related("deliverables", "matching_funds"),
                                  pk=unquote(str(self.pk)))
 
     def get_edit_url(self):
@@ -762,7 +728,7 @@ class ContractInspectView(InspectView):
             "finish": evaluation_open,
         }
 
-    def make_form(self, action, data=None):
+    def make_form(self, action, data=None, files=None):
         factory = CONTRACT_ACTIONS[action][0]
         if factory is None:
             return None
@@ -771,7 +737,7 @@ class ContractInspectView(InspectView):
             kwargs["contract"] = self.object
         if factory is ScoreIndicatorsForm:
             kwargs["evaluation"] = self.evaluation
-        form = factory(data, **kwargs)
+        form = factory(data, files, **kwargs)
         if data is None and factory is PayMilestoneForm:
             first = form.fields["milestone"].queryset.first()
             if first is not None:
@@ -784,45 +750,10 @@ class ContractInspectView(InspectView):
                 form.initial[f"note_{score.indicator_id}"] = score.note
         return form
 
-    def post(self, request, *args, **kwargs):
-        contract = self.object
-        action = request.POST.get("action", "")
-        if action not in CONTRACT_ACTIONS:
-            messages.error(request, _t("无法识别的操作，请刷新页面后重试。"))
-            return redirect("procurement_contracts:inspect", contract.pk)
-        if not self.available()[action]:
-            messages.error(request, _t("该合同当前不能办理这一步，请刷新页面查看最新状态。"))
-            return redirect("procurement_contracts:inspect", contract.pk)
-        _factory, run, field = CONTRACT_ACTIONS[action]
-        form = self.make_form(action, request.POST)
-        if form is None:
-            try:
-                messages.success(request, run(self, None))
-            except DomainError as error:
-                messages.error(request, error.message)
-            return redirect("procurement_contracts:inspect", contract.pk)
-        if form.is_valid():
-            try:
-                done = run(self, form)
-            except DomainError as error:
-                _refused(form, error, field)
-            else:
-                messages.success(request, done)
-                return redirect("procurement_contracts:inspect", contract.pk)
-        self.object.refresh_from_db()
-        return self.render_to_response(self.get_context_data(bound=(action, form)), status=400)
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         contract, evaluation = self.object, self.evaluation
-        bound_action, bound_form = kwargs.get("bound") or (None, None)
-        available = self.available()
-        forms = {}
-        for action in CONTRACT_ACTIONS:
-            if action == bound_action and bound_form is not None:
-                forms[action] = bound_form
-            elif available[action]:
-                forms[action] = self.make_form(action)
+        available, forms = self.action_forms(kwargs.get("bound"))
         milestones = list(contract.milestones.all())
         for milestone in milestones:
             milestone.payable_now = procurement.payable(milestone) if milestone.status == Milestone.Status.CONFIRMED else None

@@ -16,10 +16,12 @@ from wagtail.admin.widgets import AdminDateInput
 
 from core.admin_forms import JurisdictionRegionMixin
 from core.files import validate_document
+from core.forms import PlausibleDatesMixin
 from core.models import Role, RoleAssignment, User
 from orgs.models import Organization
 
 from . import procurement
+from .admin_forms import ReviewerChoiceField, RubricRowsMixin
 from .models import (
     Bid,
     BidReview,
@@ -82,24 +84,7 @@ PROJECT_DEPENDS = {"bids_close_at": ("bids_open_at", "bids_close_at"), "category
 PROJECT_RULE_FIELDS = ("budget_line", "category", "bids_open_at", "bids_close_at", "price_weight")
 
 
-class PlausibleDatesMixin:
-    """Dates and times outside 2000–2100 are typing mistakes; refused next to the field (a year-1 time would
-    overflow the time-zone conversion, a year-9999 date the term arithmetic)."""
-
-    FIRST_YEAR, LAST_YEAR = 2000, 2100
-
-    def clean(self):
-        cleaned = super().clean()
-        for name, field in self.fields.items():
-            value = cleaned.get(name)
-            if isinstance(field, (forms.DateField, forms.DateTimeField)) and value is not None \
-                    and not self.FIRST_YEAR <= value.year <= self.LAST_YEAR:
-                self.add_error(name, _("日期须在 %(first)s–%(last)s 年之间。") % {"first": self.FIRST_YEAR,
-                                                                             "last": self.LAST_YEAR})
-        return cleaned
-
-
-class ProcurementProjectForm(PlausibleDatesMixin, WagtailAdminModelForm):
+class ProcurementProjectForm(RubricRowsMixin, PlausibleDatesMixin, WagtailAdminModelForm):
     """采购项目: the purchaser among the officer's jurisdiction's, an active catalogue item, eligible kinds as
     checkboxes, and the rules of ``procurement.project_problems`` checked on every save — the technical rubric
     totalling 100 (shown at the head of the rubric), the budget line (Art. 12), the window in order. The window
@@ -133,27 +118,8 @@ class ProcurementProjectForm(PlausibleDatesMixin, WagtailAdminModelForm):
             raise ValidationError(_("预算金额须大于零。"))
         return budget
 
-    def _criteria_rows(self):
-        """(weight, name) of the rubric rows being saved, or None while a row has its own errors."""
-        formset = self.formsets.get("criteria")
-        if formset is None:
-            return [(c.weight, c.name) for c in self.instance.criteria.all()] if self.instance.pk else []
-        if not formset.is_valid():
-            return None
-        rows = []
-        for form in formset.forms:
-            data = getattr(form, "cleaned_data", None)
-            if not data or data.get("DELETE"):
-                continue
-            rows.append((data.get("weight") or 0, data.get("name", "")))
-        return rows
-
     def clean(self):
-        cleaned = super().clean()
-        for name in ("bids_open_at", "bids_close_at"):
-            value = cleaned.get(name)
-            if value is not None and not self.FIRST_YEAR <= value.year <= self.LAST_YEAR:
-                cleaned.pop(name)  # refused by the mixin; the window rules wait for a plausible time
+        cleaned = super().clean()  # implausible dates are refused (and dropped) by PlausibleDatesMixin
         candidate = ProcurementProject(**{name: cleaned.get(name) for name in PROJECT_RULE_FIELDS
                                           if name != "category"})
         if cleaned.get("category") is not None:
@@ -186,11 +152,6 @@ class DocumentForm(forms.Form):
         upload = self.cleaned_data["file"]
         validate_document(upload)
         return upload
-
-
-class ReviewerChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return obj.name or str(obj)
 
 
 def reviewer_candidates(project: ProcurementProject):

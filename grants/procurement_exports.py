@@ -11,11 +11,11 @@ import pandas as pd
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .exports import Sheet, _identifier, _local, _money, to_csv, to_xlsx
+from .exports import Sheet, _identifier, _local, _money, attachment, to_csv, to_xlsx
 from .models import BidReview, ContractPayment, PerformanceEvaluation, ProcurementProject
 from .permissions import contracts_for_officer, projects_for_officer, unsealed_bids
 
-__all__ = ["KINDS", "bids_sheet", "contracts_sheet", "filename", "payments_sheet", "projects_sheet", "sheet_for",
+__all__ = ["KINDS", "attachment", "bids_sheet", "contracts_sheet", "filename", "payments_sheet", "projects_sheet", "sheet_for",
            "to_csv", "to_xlsx"]
 
 KINDS = ("projects", "bids", "contracts", "payments")
@@ -71,7 +71,8 @@ def bids_sheet(project: ProcurementProject, user) -> Sheet:
 def contracts_sheet(contracts: QuerySet) -> Sheet:
     rows = []
     evaluations = {e.contract_id: e for e in PerformanceEvaluation.objects.filter(contract__in=contracts)}
-    contracts = contracts.select_related("project", "project__purchaser", "organization", "region")
+    contracts = (contracts.select_related("project", "project__purchaser", "organization", "region")
+                 .prefetch_related("deliverables", "matching_funds"))
     for contract in contracts.order_by("-created_at", "-pk"):
         evaluation = evaluations.get(contract.pk)
         finished = evaluation is not None and evaluation.status == PerformanceEvaluation.Status.FINISHED

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.files import MAX_UPLOAD_BYTES, validate_document
+from core.forms import PlausibleDatesMixin
 from core.money import format_yuan
 
 from .forms import ACCEPT, DATE_INPUT, MONEY, DeclarationForm, _money_messages
@@ -80,7 +81,7 @@ class BidForm(forms.Form):
                 "budget": format_yuan(project.budget)}
 
 
-class DeliveryForm(forms.Form):
+class DeliveryForm(PlausibleDatesMixin, forms.Form):
     """What was delivered against one target of the contract, with its evidence (required)."""
 
     deliverable = forms.ModelChoiceField(
@@ -126,7 +127,7 @@ class MilestoneForm(forms.Form):
                              error_messages={"required": _("请填写交付说明。")})
 
 
-class MatchingFundForm(forms.Form):
+class MatchingFundForm(PlausibleDatesMixin, forms.Form):
     """Social money raised for the contracted service (撬动社会资金)."""
 
     source = forms.ChoiceField(label=_("来源"), choices=MatchingFund.Source.choices,

@@ -192,7 +192,7 @@ def contract(request, pk: int):
     evaluation), deliverables, milestones with their payments, amendments, social money by source."""
     item = get_object_or_404(
         public_contracts().select_related("project", "project__purchaser", "project__category", "organization",
-                                          "evaluation"), pk=pk)
+                                          "evaluation").prefetch_related("deliverables", "matching_funds"), pk=pk)
     try:
         evaluation = item.evaluation
     except PerformanceEvaluation.DoesNotExist:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.exceptions import DomainError
 from core.files import download
-from core.permissions import member_q
+from core.permissions import id_or_404, member_q
 from orgs.models import Organization
 
 from . import procurement
@@ -184,9 +184,11 @@ def _contract_page(request, contract, *, delivery_form=None, milestone_forms=Non
     milestones = list(contract.milestones.all())
     rows = []
     for milestone in milestones:
-        form = None
-        if active and milestone.status == Milestone.Status.PENDING:
-            form = milestone_forms.get(milestone.pk) or MilestoneForm(auto_id=f"id_m{milestone.pk}_%s")
+        # A form that came back refused is shown whatever the state now (the refusal and the typed report with
+        # it); a fresh one only where a report can be made.
+        form = milestone_forms.get(milestone.pk)
+        if form is None and active and milestone.status == Milestone.Status.PENDING:
+            form = MilestoneForm(auto_id=f"id_m{milestone.pk}_%s")
         rows.append({"milestone": milestone, "form": form})
     context = {
         "contract": contract, "project": contract.project, "active": active,
@@ -197,7 +199,7 @@ def _contract_page(request, contract, *, delivery_form=None, milestone_forms=Non
         "funds": list(contract.matching_funds.all()),
         "amendments": list(contract.amendments.all()),
         "evaluation": _evaluation(contract),
-        "delivery_form": (delivery_form or DeliveryForm(contract=contract)) if active else None,
+        "delivery_form": delivery_form or (DeliveryForm(contract=contract) if active else None),
         "matching_form": (matching_form or MatchingFundForm()) if contract.status != Contract.Status.DRAFT else None,
     }
     return render(request, "grants/procurement/workspace_contract.html", context, status=status)
@@ -222,11 +224,7 @@ def _post_delivery(request, contract):
 
 
 def _post_milestone(request, contract):
-    try:
-        milestone_pk = int(request.POST.get("milestone", ""))
-    except ValueError:
-        milestone_pk = None
-    milestone = get_object_or_404(Milestone.objects.filter(contract=contract), pk=milestone_pk)
+    milestone = get_object_or_404(Milestone.objects.filter(contract=contract), pk=id_or_404(request.POST.get("milestone")))
     form = MilestoneForm(request.POST, auto_id=f"id_m{milestone.pk}_%s")
     if form.is_valid():
         try:
@@ -262,7 +260,8 @@ ACTIONS = {"delivery": _post_delivery, "milestone": _post_milestone, "matching":
 @require_http_methods(["GET", "HEAD", "POST"])
 def contract(request, pk: int):
     contract = get_object_or_404(
-        contracts_of_member(request.user).select_related("project", "project__purchaser", "organization"), pk=pk)
+        contracts_of_member(request.user).select_related("project", "project__purchaser", "organization")
+        .prefetch_related("deliverables", "matching_funds"), pk=pk)
     if request.method != "POST":
         return _contract_page(request, contract)
     handler = ACTIONS.get(request.POST.get("action", ""))

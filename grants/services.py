@@ -20,7 +20,7 @@ from core.sequences import next_value
 from core.workflow import move
 from orgs.models import Organization
 
-from . import eligibility
+from . import eligibility, rubric
 from .exceptions import (
     ApplicationIncomplete,
     BudgetExceeded,
@@ -64,11 +64,10 @@ def call_problems(call: FundingCall, criteria=None) -> dict[str, str]:
     problems: dict[str, str] = {}
     if criteria is None:
         criteria = [(c.weight, c.name) for c in call.criteria.all()]
-    total = sum(weight or 0 for weight, _name in criteria)
-    if not criteria:
-        problems["criteria"] = "评分细则不能为空：请至少设置一个评分项。"
-    elif total != 100:
-        problems["criteria"] = f"评分细则的权重合计须为 100 分，目前合计 {total} 分。"
+    rubric_problem = rubric.total_problem([weight for weight, _name in criteria],
+                                          empty="评分细则不能为空：请至少设置一个评分项。", label="评分细则的权重")
+    if rubric_problem:
+        problems["criteria"] = rubric_problem
     percents = (call.tranche_agreement_percent or 0) + (call.tranche_midterm_percent or 0) + (call.tranche_final_percent or 0)
     if percents != 100:
         problems["tranche_final_percent"] = f"三期拨付比例合计须为 100%，目前合计 {percents}%。"

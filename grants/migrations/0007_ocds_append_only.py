@@ -1,20 +1,18 @@
-"""OCDS releases are append-only: a trigger refuses UPDATE on SQLite and PostgreSQL (grants.ocds)."""
+"""OCDS releases are append-only: triggers refuse UPDATE and DELETE on SQLite and PostgreSQL (grants.ocds)."""
 
 from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from grants.ocds import POSTGRES_TRIGGERS, SQLITE_TRIGGERS
+    from grants.ocds import install_triggers
 
-    for sql in {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(sql)
+    install_triggers(schema_editor.connection)
 
 
 def backwards(apps, schema_editor):
-    from grants.ocds import POSTGRES_DROP, SQLITE_DROP
+    from grants.ocds import drop_triggers
 
-    for sql in {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(sql)
+    drop_triggers(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

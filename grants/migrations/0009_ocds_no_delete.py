@@ -4,10 +4,9 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from grants.ocds import POSTGRES_TRIGGERS, SQLITE_TRIGGERS
+    from grants.ocds import install_triggers
 
-    for sql in {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(sql)
+    install_triggers(schema_editor.connection)
 
 
 def backwards(apps, schema_editor):

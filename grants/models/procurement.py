@@ -225,11 +225,13 @@ class TechnicalCriterion(models.Model):
     """One item of a project's technical rubric; the weights total 100 (the technical score out of 100, which the
     project's technical weight then scales)."""
 
+    sort_order_field = "sort_order"  # the admin's InlinePanel keeps the order the officer drags
+
     project = ParentalKey(ProcurementProject, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(_("评分项"), max_length=60)
     description = models.CharField(_("评分标准"), max_length=300, blank=True)
     weight = models.PositiveSmallIntegerField(_("分值"), validators=[MinValueValidator(1), MaxValueValidator(100)])
-    sort_order = models.PositiveIntegerField(default=0, editable=False)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
 
     class Meta:
         verbose_name = _("技术评分项")
@@ -412,9 +414,6 @@ class Contract(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
     signed_on = models.DateField(_("签订日期"), null=True, blank=True)
     paid_total = MoneyField(_("已支付（元）"), default=Decimal("0"))
-    people_reached = models.PositiveIntegerField(_("服务对象人数"), default=0,
-                                                 help_text=_("由“服务人数”类指标的履约记录累计。"))
-    matching_total = MoneyField(_("撬动社会资金（元）"), default=Decimal("0"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -437,6 +436,17 @@ class Contract(models.Model):
     @property
     def unpaid(self) -> Decimal:
         return (self.value or Decimal("0")) - self.paid_total
+
+    # Derived, not stored: a page that shows them prefetches ``deliverables`` and ``matching_funds``.
+    @property
+    def people_reached(self) -> int:
+        """服务对象人数: what the 服务人数 targets have delivered."""
+        return sum(d.delivered for d in self.deliverables.all() if d.kind == Deliverable.Kind.PEOPLE)
+
+    @property
+    def matching_total(self) -> Decimal:
+        """撬动社会资金: the sum of the social money recorded for the contract."""
+        return sum((fund.amount for fund in self.matching_funds.all()), Decimal("0"))
 
 
 class ContractStatusChange(StatusChangeBase):
@@ -598,7 +608,7 @@ class ContractAmendment(models.Model):
 
 class MatchingFund(models.Model):
     """Social money the provider raised for the contracted service (撬动社会资金): donations, its own funds,
-    in-kind support valued in 元. The contract's ``matching_total`` is their sum."""
+    in-kind support valued in 元. ``Contract.matching_total`` is their sum."""
 
     class Source(models.TextChoices):
         DONATION = "donation", _("社会捐赠")
@@ -639,6 +649,8 @@ class PerformanceEvaluation(models.Model):
         PASS = "pass", _("合格")
         FAIL = "fail", _("不合格")
 
+    TRANSITIONS = {Status.OPEN: {Status.FINISHED}, Status.FINISHED: set()}
+
     # Score floors of each grade and the share of the final milestone each grade releases. The floors are those
     # of 财预〔2020〕10号 (优秀 ≥ 90, 良好 80–89, 合格 60–79); the shares are this portal's default policy, recorded
     # in the README: 合格 keeps back 20 % of the last instalment, 不合格 all of it.
@@ -650,7 +662,6 @@ class PerformanceEvaluation(models.Model):
     third_party = models.CharField(_("第三方评价机构"), max_length=100, blank=True)
     survey_token = models.CharField(_("满意度调查口令"), max_length=32, unique=True)
     survey_closes_at = models.DateTimeField(_("满意度调查截止"))
-    responses = models.PositiveIntegerField(_("满意度答卷数"), default=0)
     satisfaction = models.DecimalField(_("满意度（百分制）"), max_digits=5, decimal_places=2, null=True, blank=True)
     final_score = models.DecimalField(_("综合得分"), max_digits=5, decimal_places=2, null=True, blank=True)
     grade = models.CharField(_("等级"), max_length=16, choices=Grade.choices, blank=True)
@@ -673,8 +684,25 @@ class PerformanceEvaluation(models.Model):
                 return grade
         return cls.Grade.FAIL
 
+    @property
+    def responses(self) -> int:
+        """How many served people have answered the survey."""
+        return self.survey_responses.count()
+
     def survey_open(self, now=None) -> bool:
         return self.status == self.Status.OPEN and (now or timezone.now()) < self.survey_closes_at
+
+
+class EvaluationStatusChange(StatusChangeBase):
+    """The finishing of a performance evaluation (评价中 → 已完成). Written only by core.workflow.move."""
+
+    evaluation = models.ForeignKey(PerformanceEvaluation, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(_("原状态"), max_length=16, choices=PerformanceEvaluation.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=16, choices=PerformanceEvaluation.Status.choices)
+
+    class Meta(StatusChangeBase.Meta):
+        verbose_name = _("绩效评价状态变更")
+        verbose_name_plural = _("绩效评价状态变更")
 
 
 class Indicator(models.Model):

@@ -529,3 +529,51 @@ def test_the_admin_menu_holds_the_procurement_group_with_its_four_items(client, 
     for url in ("procurement_projects:index", "procurement_contracts:index", "procurement_purchasers:index",
                 "procurement_categories:index"):
         assert reverse(url) in page
+
+
+# --- odd input (a tester's probe) -----------------------------------------------------------------------------
+def test_a_reviewer_id_too_large_for_the_database_is_an_invalid_choice_not_a_server_error(client):
+    officer = officer_for(purchaser().region)
+    project = make_project(officer=officer)
+    bid(project), bid(project, price="260000")
+    close_window(project)
+    procurement.open_bids(project, acting_user=officer)
+    client.force_login(officer)
+    response = client.post(inspect("procurement_projects", project),
+                           {"action": "assign", "assign-reviewers": ["99999999999999999999"]})
+    assert response.status_code == 400
+    assert "所选用户不能担任本项目的评审专家" in response.content.decode()
+    assert not BidReview.objects.exists()
+
+
+def test_an_edited_rubric_row_with_a_broken_id_is_a_new_row_and_the_total_still_counts(client):
+    buyer = purchaser()
+    officer = officer_for(buyer.region)
+    project = make_project(officer=officer, buyer=buyer, announce=False)  # 服务方案 40, 团队与资质 30, 以往业绩 30
+    client.force_login(officer)
+    first, second, _third = project.criteria.all()
+    data = project_form(buyer, criteria=((60, "甲"), (40, "乙")))
+    data.update({"criteria-INITIAL_FORMS": "2", "criteria-0-id": "abc", "criteria-1-id": str(second.pk)})
+    response = client.post(reverse("procurement_projects:edit", args=[project.pk]), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    # 以往业绩 (30) was not sent back and stays, 服务方案 (40) too since "abc" is no id: 40 + 30 + 60 + 40
+    assert "技术评分项分值合计须为 100 分，目前合计 170 分" in page
+    assert [(c.name, c.weight) for c in project.criteria.all()] == [("服务方案", 40), ("团队与资质", 30), ("以往业绩", 30)]
+    assert first.pk
+
+
+def test_a_zero_payment_of_a_milestone_that_releases_money_is_refused_by_the_amount(client):
+    contract, officer = signed()
+    milestone = first_milestone(contract)
+    procurement.confirm_milestone(milestone, acting_user=officer)
+    client.force_login(officer)
+    response = client.post(inspect("procurement_contracts", contract), {
+        "action": "pay", "pay-milestone": milestone.pk, "pay-paid_on": timezone.localdate(), "pay-voucher": "GK0",
+        "pay-amount": "0"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    field = page.index('id="id_pay-amount"')  # Wagtail puts a field's errors just above its input
+    assert 0 < field - page.rfind("支付金额须大于 0（尾款按绩效评价等级不予支付的除外）", 0, field) < 1000
+    milestone.refresh_from_db()
+    assert milestone.status == Milestone.Status.CONFIRMED and not contract.payments.exists()

@@ -362,3 +362,12 @@ def test_releases_cannot_be_deleted_and_a_cancelled_award_is_published_as_cancel
     assert release.data["awards"][0]["status"] == "cancelled" and release.data["tender"]["status"] == "cancelled"
     with pytest.raises(Exception, match="append-only"):
         OcdsRelease.objects.filter(pk=release.pk).delete()
+
+
+def test_a_phone_typed_in_full_width_digits_is_the_same_phone_for_the_survey():
+    contract, officer = signed()
+    evaluation = procurement.start_evaluation(contract, acting_user=officer)
+    answer(evaluation, "13900000021", 5)
+    with pytest.raises(ProcurementRefused, match="每个号码只能作答一次"):
+        answer(evaluation, "１３９００００００２１", 4)
+    assert evaluation.survey_responses.count() == 1 and evaluation.responses == 1

@@ -23,6 +23,7 @@ from .procurement_helpers import (
     first_milestone,
     make_project,
     member_of,
+    officer_for,
     opened,
     pdf,
     purchaser,
@@ -334,3 +335,37 @@ def test_a_member_of_two_organizations_sees_only_their_own_contracts(client, con
     assert client.get(contract_url(contract)).status_code == 200
     assert client.get(contract_url(other)).status_code == 404
     assert Contract.objects.count() == 2
+
+
+# --- odd input (a tester's probe) -----------------------------------------------------------------------------
+def test_matching_funds_dated_in_year_one_are_refused_by_the_date_with_the_funder_kept(client, contract):
+    client.force_login(member_of(contract.organization))
+    response = client.post(contract_url(contract), {"action": "matching", "source": "donation", "funder": "某企业",
+                                                    "amount": "100", "received_on": "0001-01-01"})
+    assert response.status_code == 400
+    assert 'id="id_received_on_error"' in response.text and "日期须在 2000–2100 年之间" in response.text
+    assert 'value="某企业"' in response.text and not MatchingFund.objects.exists()
+
+
+def test_submitting_a_milestone_twice_shows_the_refusal_with_the_typed_report(client, contract):
+    client.force_login(member_of(contract.organization))
+    milestone = first_milestone(contract)
+    data = {"action": "milestone", "milestone": milestone.pk, "report": "第一次提交"}
+    assert client.post(contract_url(contract), data).status_code == 302
+    again = client.post(contract_url(contract), {**data, "report": "第二次提交的说明"})
+    assert again.status_code == 400
+    assert "第二次提交的说明" in again.text and "不能变更为" in again.text
+    milestone.refresh_from_db()
+    assert milestone.report == "第一次提交"
+
+
+def test_a_delivery_posted_after_the_contract_ended_shows_the_refusal_with_the_typed_description(client, contract):
+    officer = officer_for(contract.region)
+    user = member_of(contract.organization)
+    procurement.terminate_contract(contract, acting_user=officer, reason="乙方违约")
+    deliverable = contract.deliverables.get(kind="people")
+    client.force_login(user)
+    response = client.post(contract_url(contract), delivery_data(deliverable, description="本周上门探访记录"))
+    assert response.status_code == 400
+    assert "只有履行中的合同可以登记服务记录" in response.text and "本周上门探访记录" in response.text
+    assert not DeliveryLog.objects.exists()
