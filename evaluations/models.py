@@ -142,7 +142,7 @@ class Campaign(ClusterableModel):
 
     @property
     def results_public(self) -> bool:
-        return self.status in (self.Status.PUBLISHED, self.Status.FINALIZED)
+        return self.status in RESULTS_PUBLIC
 
     def grade_for(self, total) -> str:
         """The grade a total earns: 优秀/良好/合格/不合格 by this campaign's bands, or for a 等级评估 the 39号令
@@ -170,6 +170,10 @@ class Campaign(ClusterableModel):
             self.is_grading and self.status == self.Status.PUBLISHED
             and self.posting_ends_on is not None and day <= self.posting_ends_on
         )
+
+
+# The states in which a campaign's results are public (the ranking, the reports, the open data download).
+RESULTS_PUBLIC = (Campaign.Status.PUBLISHED, Campaign.Status.FINALIZED)
 
 
 class CampaignStatusChange(StatusChangeBase):

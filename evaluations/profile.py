@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from orgs import profile_sections
 
-from .models import Campaign, Rating, Result
+from .models import RESULTS_PUBLIC, Campaign, Rating, Result
 
 COMMENTS_SHOWN = 5
 
@@ -23,7 +23,7 @@ def evaluation_section(request, organization) -> str:
     ))
     results = list(
         Result.objects.filter(organization=organization,
-                              campaign__status__in=[Campaign.Status.PUBLISHED, Campaign.Status.FINALIZED])
+                              campaign__status__in=RESULTS_PUBLIC)
         .select_related("campaign").order_by("-campaign__year", "-campaign__pk")
     )
     comments = list(

@@ -4,11 +4,16 @@ from collections import defaultdict
 
 from django.db.models import QuerySet
 
-from .models import Campaign, Result
+from .models import RESULTS_PUBLIC, Campaign, Result
 
 
 def public_campaigns() -> QuerySet:
     return Campaign.objects.exclude(status=Campaign.Status.DRAFT).select_related("region")
+
+
+def campaigns_with_results() -> QuerySet:
+    """Campaigns whose results are published (or finalized), newest first."""
+    return public_campaigns().filter(status__in=RESULTS_PUBLIC).order_by("-year", "-published_at", "-pk")
 
 
 def ranking(campaign: Campaign) -> QuerySet:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("scoring/", views.scoring, name="scoring"),
     path("<int:pk>/", views.campaign, name="campaign"),
     path("<int:pk>/report.pdf", views.report, name="report"),
+    re_path(r"^(?P<pk>[0-9]+)/results\.(?P<fmt>csv|xlsx)$", views.results_export, name="results_export"),
     path("<int:pk>/orgs/<int:org_pk>/rate/", views.rate, name="rate"),
     path("<int:pk>/orgs/<int:org_pk>/poster.pdf", views.poster, name="poster"),
     path("<int:pk>/orgs/<int:org_pk>/report.pdf", views.organization_report, name="organization_report"),

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST
 from core.middleware import client_ip
 from core.models import Region
 from core.permissions import member_q
+from grants.exports import attachment
 from orgs.models import Organization
 
-from . import pdf, services
+from . import exports, pdf, services
 from .exceptions import DomainError, RatingRefused
 from .forms import DeclarationForm, RatingForm, ReviewRequestForm, ScoreForm
 from .models import Campaign, ConflictDeclaration, Rating, Result, Score
@@ -127,6 +128,14 @@ def report(request, pk: int):
         campaign, list(campaign.dimensions.all()), ranking(campaign), dimension_averages(campaign)
     )
     return _pdf(content, f"campaign-{campaign.year}-{campaign.pk}.pdf")
+
+
+def results_export(request, pk: int, fmt: str):
+    """The published ranking as open data (CSV with a UTF-8 BOM, or XLSX); 404 until the results are public."""
+    campaign = _public_campaign(pk)
+    if not campaign.results_public:
+        raise Http404
+    return attachment(exports.results_sheet(campaign), fmt, exports.filenames(campaign, fmt))
 
 
 def organization_report(request, pk: int, org_pk: int):

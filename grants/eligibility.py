@@ -98,12 +98,11 @@ def _credit(organization: Organization, verb: str) -> Check:
 def provider_grades(organization: Organization) -> dict[str, tuple[str, str] | None]:
     """The organization's latest published 五比五看 grade and latest contract performance grade, each as
     (grade, where from) or None when it has none yet."""
-    from evaluations.models import Campaign, Result
+    from evaluations.models import RESULTS_PUBLIC, Result
 
     from .models import PerformanceEvaluation
 
-    result = (Result.objects.filter(organization=organization,
-                                    campaign__status__in=[Campaign.Status.PUBLISHED, Campaign.Status.FINALIZED],
+    result = (Result.objects.filter(organization=organization, campaign__status__in=RESULTS_PUBLIC,
                                     grade__in=list(GRADE_RANK)).select_related("campaign")
               .order_by("-campaign__closes_at", "-pk").first())
     evaluation = (PerformanceEvaluation.objects.filter(contract__organization=organization,

@@ -7,3 +7,8 @@ class PortalConfig(AppConfig):
 
     name = "portal"
     verbose_name = _("门户网站")
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

@@ -62,3 +62,30 @@ class BodyStreamBlock(blocks.StreamBlock):
     notice = NoticeBlock()
     attachment = AttachmentBlock()
     quote = QuoteBlock()
+
+
+class EventSessionBlock(blocks.StructBlock):
+    """One part of a 公益 event: 成果展演, 公益体验, 人才推介 or 项目洽谈, with its time and place."""
+
+    kind = blocks.ChoiceBlock(
+        label=_("环节"),
+        choices=[
+            ("showcase", _("成果展演")),
+            ("experience", _("公益体验")),
+            ("talent", _("人才推介")),
+            ("matching", _("项目洽谈")),
+        ],
+    )
+    title = blocks.CharBlock(label=_("名称"), max_length=80)
+    starts_at = blocks.DateTimeBlock(label=_("开始时间"), required=False)
+    place = blocks.CharBlock(label=_("地点"), max_length=80, required=False)
+    description = blocks.TextBlock(label=_("内容"), required=False)
+
+    class Meta:
+        icon = "date"
+        label = _("活动环节")
+        template = "portal/blocks/event_session.html"
+
+
+class EventSessionsBlock(blocks.StreamBlock):
+    session = EventSessionBlock()

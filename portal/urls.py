@@ -3,13 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.views import serve
 
 from core.views import healthz
 
+from . import seo, sitemaps, views
 from .api import api
+from .opendata import serve as views_open_data
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -22,7 +23,14 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("robots.txt", seo.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemaps.index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.section, name="sitemap_section"),
+    path("favicon.ico", seo.static_icon, {"name": "img/favicon.ico", "content_type": "image/x-icon"}, name="favicon"),
+    path("apple-touch-icon.png", seo.static_icon, {"name": "img/apple-touch-icon.png", "content_type": "image/png"}),
+    path("showcase/workspace/", include("portal.showcase_urls")),
+    path("search/", views.search, name="search"),
+    path("open-data/", views_open_data, name="open-data"),
 ]
 
 if settings.DEBUG:

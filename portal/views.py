@@ -1,8 +1,14 @@
-"""Error pages. API paths get JSON errors; everything else the styled Chinese pages."""
+"""Error pages (API paths get JSON errors; everything else the styled Chinese pages) and the site search."""
 
+from django.core.paginator import Paginator
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.http import urlencode
+
+from .search import site_search
+
+SEARCH_PAGE_SIZE = 20
 
 
 def _wants_json(request) -> bool:
@@ -33,3 +39,13 @@ def bad_request(request, exception=None):
     if _wants_json(request):
         return JsonResponse({"detail": "请求有误。"}, status=400)
     return render(request, "400.html", status=400)
+
+
+def search(request):
+    """站内搜索: pages, organizations, activities, funding calls and procurement projects (see portal.search)."""
+    outcome = site_search(request.GET.get("q"), kind=request.GET.get("type", ""), request=request)
+    page = Paginator(outcome.results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({key: value for key, value in (("q", outcome.query), ("type", outcome.kind)) if value})
+    return render(request, "portal/search.html", {
+        "outcome": outcome, "page_obj": page, "query": query, "search_query": outcome.query,
+    })

@@ -21,6 +21,10 @@ def ensure_reference_data() -> None:
     if not Page.objects.filter(depth=1).exists():
         Locale.objects.get_or_create(language_code="zh-hans")
         Page.add_root(instance=Page(title="Root", slug="root", locale=Locale.objects.get(language_code="zh-hans")))
+    from wagtail.models import Collection
+
+    if Collection.get_first_root_node() is None:  # images and documents need the root collection
+        Collection.add_root(name="Root")
     homepage_migration.create_homepage(apps, None)
     from django.db import connection
 

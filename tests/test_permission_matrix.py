@@ -19,6 +19,7 @@ from orgs.models import AnnualReport, Application
 from tests.evaluations.helpers import grading_campaign, public_campaign, values, verified_user
 from tests.factories import UserFactory
 from tests.orgs.test_applications import attach_all, service_institution
+from tests.portal.factories import ShowcaseProjectPageFactory
 
 PERSONAS = [
     "anonymous", "applicant", "other_member", "officer_nanming", "officer_yunyan", "city_officer", "reviewer",
@@ -29,9 +30,9 @@ NAMESPACES = {
     "accounts", "orgs", "api-v1", "audit", "org_applications", "annual_reports", "evaluations", "campaigns",
     "rating_review", "volunteers", "volunteer_admin", "volunteer_merchants", "volunteer_awards",
     "volunteer_categories", "grants", "grant_calls", "grant_applications", "incubation_bases",
-    "procurement_projects", "procurement_contracts", "procurement_purchasers", "procurement_categories",
+    "procurement_projects", "procurement_contracts", "procurement_purchasers", "procurement_categories", "showcase",
 }
-TOP_LEVEL = {"home", "healthz", "sitemap"}
+TOP_LEVEL = {"home", "healthz", "sitemap", "sitemap_section", "robots_txt", "favicon", "search", "open-data"}
 
 
 def everyone(status):
@@ -74,6 +75,17 @@ MATRIX = {
     "home": ("none", "get", everyone(200)),
     "healthz": ("none", "get", everyone(200)),
     "sitemap": ("none", "get", everyone(200)),
+    "sitemap_section": ("sitemap_section", "get", everyone(200)),
+    "robots_txt": ("none", "get", everyone(200)),
+    "favicon": ("none", "get", everyone(200)),
+    "search": ("none", "get", everyone(200)),
+    "open-data": ("none", "get", everyone(404)),  # this world has no published open data page
+    "evaluations:results_export": ("campaign_csv", "get", everyone(404)),  # results not published yet
+    "showcase:index": ("none", "get", signed_in(200)),
+    "showcase:new": ("showcase_org", "get", only({"applicant"})),
+    "showcase:edit": ("showcase_entry", "get", only({"applicant"})),
+    "showcase:submit": ("showcase_entry", "get", only({"applicant"}, ok=405, others=405)),
+    "showcase:withdraw": ("showcase_entry", "get", only({"applicant"}, ok=405, others=405)),
     "accounts:signup": ("none", "get", signed_in(302, anonymous=200)),
     "accounts:login": ("none", "get", signed_in(302, anonymous=200)),
     "accounts:logout": ("none", "get", everyone(405)),
@@ -446,6 +458,7 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
     bank = volunteer_world(people, organization)
     funding = grants_world(people, organization, nanming, city)
     buying = procurement_world(people, organization, nanming)
+    showcase_entry = ShowcaseProjectPageFactory(organization=organization, live=False)
     kwargs = {
         "none": {},
         "reset": {"uidb64": "MQ", "token": "set-password"},
@@ -465,6 +478,10 @@ def world(db, nanming, yunyan, city, org_a, applicant, other_member):
         "audit": {"pk": audit.record("test.entry", obj=organization).pk},
         "report": {"pk": report.pk},
         "campaign": {"pk": campaign.pk},
+        "campaign_csv": {"pk": campaign.pk, "fmt": "csv"},
+        "sitemap_section": {"section": "organizations"},
+        "showcase_org": {"organization_id": organization.pk},
+        "showcase_entry": {"pk": showcase_entry.pk},
         "draft_campaign": {"pk": draft.pk},
         "campaign_org": {"pk": campaign.pk, "org_pk": organization.pk},
         "grading_org": {"pk": grading.pk, "org_pk": organization.pk},

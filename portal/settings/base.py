@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session: a cached page for an anonymous visitor is served without touching the database.
+    "portal.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -149,8 +151,27 @@ else:
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "portal",
             "TIMEOUT": 300,
+            # Room for the anonymous page cache's whole pages beside renditions and figures (Django's default is 300).
+            "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     }
+
+# The anonymous page cache (portal.cache): whole public pages for visitors who are not signed in, for this many
+# seconds (0 turns it off). Wagtail pages are always eligible; these Django views too.
+PORTAL_PAGE_CACHE_SECONDS = int(os.environ.get("PORTAL_PAGE_CACHE_SECONDS", "300"))
+PORTAL_PAGE_CACHE_VIEWS = [
+    "robots_txt", "sitemap", "sitemap_section",
+    "evaluations:campaigns", "evaluations:campaign",
+]
+# Saving or deleting a row of these models makes every cached page stale (portal.signals); page changes always do.
+PORTAL_PAGE_CACHE_INVALIDATED_BY = [
+    "wagtailcore.Site", "wagtailcore.PageViewRestriction", "wagtailimages.Image", "wagtaildocs.Document",
+    "portal.PortalSettings",
+    "orgs.Organization", "orgs.CreditListing",
+    "grants.FundingCall", "grants.ProcurementProject", "grants.Contract",
+    "volunteers.Activity",
+    "evaluations.Campaign", "evaluations.Result",
+]
 
 # --- Accounts -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

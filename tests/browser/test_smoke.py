@@ -23,7 +23,7 @@ def test_demo_officer_signs_in_and_reaches_the_admin(browser, live_server, demo_
     page.goto(live_server.url + "/accounts/login/")
     page.fill("input[name=username]", "138 0000 0003")
     page.fill("input[name=password]", "Demo@2026")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/accounts/")
     assert "民政干部（南明区）" in page.content()
     page.screenshot(path=str(artifacts / "account-officer.png"), full_page=True)
@@ -39,7 +39,7 @@ def test_sign_up_errors_show_next_to_the_field_in_the_browser(browser, live_serv
     page.fill("input[name=name]", "李明")
     page.fill("input[name=password1]", "Qianling#2026")
     page.fill("input[name=password2]", "Qianling#2025")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     assert page.locator("#id_phone_error").inner_text().startswith("请输入有效的中国大陆手机号码")
     assert page.locator("#id_password2_error").inner_text() == "两次输入的密码不一致。"
     assert page.input_value("input[name=name]") == "李明"

@@ -41,8 +41,9 @@ def test_home_figures_are_cached_until_they_expire(client, home_url):
 
 
 def test_home_page_query_count_does_not_grow_with_the_data(client, home_url, django_assert_max_num_queries):
+    # Uncached (a cached anonymous hit costs none): figures, showcase, calls, announcements, activities, news, sections.
     OrganizationFactory.create_batch(30)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(18):
         client.get(home_url)
 
 

@@ -232,6 +232,11 @@ class Command(BaseCommand):
                 home.add_child(instance=page)
                 page.save_revision().publish()
                 home.refresh_from_db()
+        from portal import demo
+
+        # The public site's content: news, policies with their PDFs, twelve showcase projects with generated photos,
+        # two events, the latest published 五比五看 results and open data; only what is missing is made.
+        demo.build(random.Random(rng.random()))  # reproducible illustrations  # nosec B311
 
     # --- output ------------------------------------------------------------------------------------
     def print_accounts(self):
