@@ -48,7 +48,13 @@ def person(browser, width=1280):
     return browser.new_context(viewport={"width": width, "height": 900}).new_page()
 
 
+HIDE_PICKERS = "document.querySelectorAll('.xdsoft_datetimepicker').forEach(e => { e.style.display = 'none'; })"
+
+
 def submit(page, selector):
+    # A date picker opened by an earlier field can show itself after a delay, over the button (it did in CI on
+    # 2026-11-22, when the picker for a date ten days ahead covered the save button): hide any before clicking.
+    page.evaluate(HIDE_PICKERS)
     page.click(selector)
     page.wait_for_load_state()
 
@@ -93,10 +99,24 @@ def open_step(page, action):
 
 
 def fill_date(page, selector, value):
-    """Type into a Wagtail date(-time) input and leave it, so that its picker closes."""
-    page.fill(selector, value)
-    page.locator(selector).evaluate("e => e.blur()")
-    page.evaluate("document.querySelectorAll('.xdsoft_datetimepicker').forEach(e => { e.style.display = 'none'; })")
+    """Set a Wagtail date(-time) input without focusing it, so that its picker never opens (a focused input opens
+    the picker after a delay, which can land after any attempt to close it), and tell the page it changed."""
+    page.locator(selector).evaluate(
+        "(e, v) => { e.value = v; e.dispatchEvent(new Event('input', {bubbles: true}));"
+        " e.dispatchEvent(new Event('change', {bubbles: true})); }", value)
+    page.evaluate(HIDE_PICKERS)
+
+
+def add_inline_row(page, selector):
+    """Click an inline panel's "add" button. Wagtail's admin animates its panels while it lays the form out, and on
+    a loaded machine Playwright's wait for the button to stop moving can run out (it did once in a full fresh-clone
+    run; the rerun passed): then the click is dispatched to the button itself, which runs the same handler."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.click(selector, timeout=10_000)
+    except PlaywrightTimeout:
+        page.locator(selector).dispatch_event("click")
 
 
 def when(moment) -> str:
@@ -145,7 +165,7 @@ def test_announce_bid_review_award_contract_pay_and_evaluate_in_the_browser(
     fill_date(desk, "input[name=bids_open_at]", when(now - datetime.timedelta(hours=1)))
     fill_date(desk, "input[name=bids_close_at]", when(now + datetime.timedelta(days=10)))
     for index, (name, weight) in enumerate(CRITERIA):
-        desk.click("#id_criteria-ADD")
+        add_inline_row(desk, "#id_criteria-ADD")
         desk.fill(f"input[name=criteria-{index}-name]", name)
         desk.fill(f"input[name=criteria-{index}-weight]", str(weight))
     submit(desk, "#w-editor-form button[type=submit].button-longrunning")
