@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "grants",
     "volunteers",
     "evaluations",
+    "dashboards",
     "django_tasks",
     "django_tasks_db",
     "portal.apps.PortalConfig",
