@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.AuditContextMiddleware",
+    # A busy database (SQLite's "database is locked", PostgreSQL's serialization failures) is retried for reads and
+    # answered 503 for writes, never 500.
+    "core.middleware.DatabaseBusyMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
