@@ -7,10 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn
-from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic import InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from .admin_exports import ExportingIndexView
 from .admin_policies import OfficerViewPolicy
 from .models import AuditEntry
 from .permissions import get_visible_or_404, visible_to
@@ -27,7 +28,7 @@ class AuditFilterSet(WagtailFilterSet):
         fields = ["action", "actor_label", "object_repr", "created_at", "content_type"]
 
 
-class AuditIndexView(IndexView):
+class AuditIndexView(ExportingIndexView):
     def get_base_queryset(self):
         queryset = super().get_base_queryset().select_related("content_type")
         return visible_to(self.request.user, queryset, region="region")
@@ -52,6 +53,8 @@ class AuditEntryViewSet(ModelViewSet):
     copy_view_enabled = False
     filterset_class = AuditFilterSet
     list_per_page = 50
+    list_export = ["created_at", "actor_label", "action", "content_type", "object_repr", "region", "reason", "ip_address"]
+    export_filename = "操作日志"
     list_display = [
         DateColumn("created_at", label=_("时间"), sort_key="created_at"),
         Column("actor_label", label=_("操作人")),

@@ -14,12 +14,13 @@ from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
-from wagtail.admin.views.generic import CreateView, EditView, IndexView, InspectView
+from wagtail.admin.views.generic import CreateView, EditView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from core import audit
+from core.admin_exports import ExportingIndexView
 from core.admin_policies import OfficerViewPolicy
 from core.exceptions import DomainError
 from core.models import Role
@@ -57,7 +58,7 @@ class CampaignPolicy(ModelPermissionPolicy):
         return campaigns_for_officer(user)
 
 
-class CampaignIndexView(IndexView):
+class CampaignIndexView(ExportingIndexView):
     def get_base_queryset(self):
         return campaigns_for_officer(self.request.user).annotate(organizations=Count("results"))
 
@@ -130,6 +131,10 @@ class CampaignViewSet(ModelViewSet):
     copy_view_enabled = False
     permission_policy = CampaignPolicy(Campaign)
     list_per_page = 30
+    list_export = ["title", "kind", "year", "region", "status", "organizations", "opens_at", "closes_at",
+                   "public_weight", "min_raters", "published_at"]
+    export_headings = {"organizations": "参评组织"}
+    export_filename = "评价活动"
     edit_handler = ObjectList([
         MultiFieldPanel([FieldRowPanel([FieldPanel("kind"), FieldPanel("year")]), FieldPanel("title"),
                          FieldPanel("description")], heading=_("基本信息")),
@@ -242,7 +247,11 @@ class FlagsColumn(Column):
         return "；".join(f.get_kind_display() for f in instance.flags.all() if not f.resolution) or "—"
 
 
-class RatingQueueView(IndexView):
+class RatingQueueView(ExportingIndexView):
+    # The open flags, as the list's 异常 column shows them (prefetched below).
+    export_accessors = {"flags": lambda rating: "；".join(
+        flag.get_kind_display() for flag in rating.flags.all() if not flag.resolution)}
+
     def get_base_queryset(self):
         return review_queue(self.request.user).prefetch_related("flags").order_by("-updated_at", "-pk")
 
@@ -280,6 +289,10 @@ class RatingReviewViewSet(ModelViewSet):
     filterset_class = RatingFilterSet
     form_fields = ["exclusion_reason"]  # required by ModelViewSet; the form views are not routed
     list_per_page = 50
+    list_export = ["organization", "campaign", "flags", "comment_status", "comment", "client_address", "created_at",
+                   "updated_at"]
+    export_headings = {"flags": "异常"}
+    export_filename = "评价审核"
     list_display = [
         TitleColumn("organization", label=_("组织"), url_name="rating_review:inspect"),
         Column("campaign", label=_("评价活动")),

@@ -21,10 +21,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views.generic import CreateView, EditView, IndexView, InspectView
+from wagtail.admin.views.generic import CreateView, EditView, InspectView
 from wagtail.admin.widgets.button import Button
 
 from core import audit
+from core.admin_exports import ExportingIndexView
 from core.exceptions import DomainError, PermissionDenied
 from core.files import download
 from core.models import Region
@@ -99,7 +100,7 @@ class CallFilterSet(WagtailFilterSet):
         fields = ["status", "kind", "year"]
 
 
-class CallIndexView(IndexView):
+class CallIndexView(ExportingIndexView):
     def get_base_queryset(self):
         return calls_for_officer(self.request.user).annotate(
             application_count=Count("applications", filter=~Q(applications__status=Status.DRAFT)))
@@ -316,7 +317,7 @@ class ApplicationFilterSet(WagtailFilterSet):
         return queryset.filter(region__path__startswith=value.path)
 
 
-class ApplicationIndexView(IndexView):
+class ApplicationIndexView(ExportingIndexView):
     def get_base_queryset(self):
         return applications_for_officer(self.request.user).select_related("call", "organization")
 
@@ -549,7 +550,7 @@ class BaseFilterSet(WagtailFilterSet):
         fields = ["level", "is_active"]
 
 
-class BaseIndexView(IndexView):
+class BaseIndexView(ExportingIndexView):
     def get_base_queryset(self):
         return bases_for_officer(self.request.user)
 

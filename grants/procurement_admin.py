@@ -24,10 +24,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.views.generic import CreateView, EditView, IndexView, InspectView
+from wagtail.admin.views.generic import CreateView, EditView, InspectView
 from wagtail.admin.widgets.button import Button
 
 from core import audit
+from core.admin_exports import ExportingIndexView
 from core.exceptions import DomainError, PermissionDenied
 from core.files import download
 from core.money import format_yuan
@@ -119,7 +120,7 @@ class CategoryEditView(EditView):
                                                 before=self.before)
 
 
-class PurchaserIndexView(IndexView):
+class PurchaserIndexView(ExportingIndexView):
     def get_base_queryset(self):
         return purchasers_for_officer(self.request.user)
 
@@ -166,7 +167,7 @@ def _filters(request, names) -> dict:
     return values
 
 
-class ProjectIndexView(IndexView):
+class ProjectIndexView(ExportingIndexView):
     def get_base_queryset(self):
         return projects_for_officer(self.request.user)
 
@@ -497,7 +498,7 @@ class ContractFilterSet(WagtailFilterSet):
         fields = ["status"]
 
 
-class ContractIndexView(IndexView):
+class ContractIndexView(ExportingIndexView):
     def get_base_queryset(self):
         return contracts_for_officer(self.request.user)
 

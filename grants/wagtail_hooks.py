@@ -19,6 +19,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from core.admin_exports import ExportingIndexView
 from core.admin_policies import ByRolePolicy, OfficerViewPolicy, is_officer
 
 from . import admin_views as views
@@ -103,6 +104,10 @@ class FundingCallViewSet(ModelViewSet):
     filterset_class = views.CallFilterSet
     search_fields = ["title"]
     list_per_page = 30
+    list_export = ["title", "kind", "year", "region", "status", "budget", "max_amount", "awarded_total",
+                   "application_count", "opens_at", "closes_at"]
+    export_headings = {"application_count": "申报数"}
+    export_filename = "资助计划"
     list_display = [
         TitleColumn("title", label=_("名称"), url_name="grant_calls:inspect"),
         Column("kind", label=_("类型"), accessor="get_kind_display"),
@@ -155,6 +160,9 @@ class GrantApplicationViewSet(ModelViewSet):
     search_fields = ["number", "project_title"]
     form_fields = ["decision_note"]  # required by ModelViewSet; the form views are not routed
     list_per_page = 50
+    list_export = ["number", "project_title", "organization", "region", "call", "status", "requested_amount", "score",
+                   "beneficiaries_target", "starts_on", "ends_on", "submitted_at"]
+    export_filename = "资助申报"
     list_display = [
         TitleColumn("number", label=_("编号"), url_name="grant_applications:inspect"),
         Column("project_title", label=_("项目")),
@@ -190,6 +198,9 @@ class IncubationBaseViewSet(ModelViewSet):
     filterset_class = views.BaseFilterSet
     search_fields = ["name", "operator"]
     list_per_page = 30
+    list_export = ["name", "level", "region", "operator", "address", "contact_phone", "capacity", "residents",
+                   "is_active", "created_at"]
+    export_filename = "孵化基地"
     list_display = [
         TitleColumn("name", label=_("基地名称"), url_name="incubation_bases:inspect"),
         Column("level", label=_("层级"), accessor="get_level_display"),
@@ -277,8 +288,11 @@ class ServiceCategoryViewSet(ModelViewSet):
     edit_view_class = pviews.CategoryEditView
     copy_view_enabled = False
     inspect_view_enabled = False
+    index_view_class = ExportingIndexView
     search_fields = ["code", "name"]
     list_per_page = 50
+    list_export = ["code", "name", "description", "sort_order", "active"]
+    export_filename = "购买服务目录"
     # The name links to the edit form for a superuser and is plain text for officers (they may only look).
     list_display = [
         Column("code", label=_("目录编码"), sort_key="code"),
@@ -308,6 +322,8 @@ class PurchaserViewSet(ModelViewSet):
     inspect_view_enabled = False
     search_fields = ["name", "contact_name"]
     list_per_page = 50
+    list_export = ["name", "kind", "region", "credit_code", "address", "contact_name", "contact_phone"]
+    export_filename = "购买主体"
     list_display = [
         TitleColumn("name", label=_("名称"), url_name="procurement_purchasers:edit"),
         Column("kind", label=_("类别"), accessor="get_kind_display"),
@@ -344,6 +360,9 @@ class ProcurementProjectViewSet(ModelViewSet):
     search_fields = ["number", "title"]
     list_per_page = 30
     # No bid figure in the list: bids are shown only on the project page, and only once unsealed.
+    list_export = ["number", "title", "purchaser", "region", "category", "method", "status", "budget", "budget_line",
+                   "service_period", "bids_open_at", "bids_close_at", "announced_at", "awarded_at"]
+    export_filename = "采购项目"
     list_display = [
         TitleColumn("number", label=_("项目编号"), url_name="procurement_projects:inspect"),
         Column("title", label=_("项目名称")),
@@ -393,6 +412,10 @@ class ContractViewSet(ModelViewSet):
     search_fields = ["number", "title"]
     form_fields = ["title"]  # required by ModelViewSet; the generic form views are not routed
     list_per_page = 30
+    list_export = ["number", "title", "project", "organization", "region", "status", "value", "paid_total",
+                   "signed_on", "starts_on", "ends_on"]
+    export_headings = {"project": "采购项目", "region": "辖区"}
+    export_filename = "购买服务合同"
     list_display = [
         TitleColumn("number", label=_("合同编号"), url_name="procurement_contracts:inspect"),
         Column("title", label=_("合同名称")),

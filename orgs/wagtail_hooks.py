@@ -12,11 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
-from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic import InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
 from core import audit
+from core.admin_exports import ExportingIndexView
 from core.admin_policies import OfficerViewPolicy
 from core.exceptions import DomainError
 from core.models import Region
@@ -79,7 +80,7 @@ def queue_for(user):
     return queryset.select_related("region")
 
 
-class QueueIndexView(IndexView):
+class QueueIndexView(ExportingIndexView):
     def get_base_queryset(self):
         return queue_for(self.request.user).order_by("due_on", "-submitted_at")
 
@@ -129,7 +130,7 @@ class ApplicationViewSet(ModelViewSet):
         "name": "名称", "kind": "事项", "org_kind": "组织类型", "region": "区划", "status": "状态",
         "submitted_at": "提交时间", "accepted_at": "受理时间", "due_on": "法定办结期限", "decided_at": "决定时间",
     }
-    export_filename = "registration-applications"
+    export_filename = "登记备案申请"
     list_display = [
         TitleColumn("name", label=_("名称"), url_name="org_applications:inspect"),
         Column("kind", label=_("事项"), accessor="get_kind_display"),
@@ -207,7 +208,7 @@ def reports_for(user):
     return queryset.select_related("organization", "organization__region")
 
 
-class ReportIndexView(IndexView):
+class ReportIndexView(ExportingIndexView):
     def get_base_queryset(self):
         return reports_for(self.request.user).order_by("-year", "status", "organization__name")
 
@@ -238,8 +239,10 @@ class AnnualReportViewSet(ModelViewSet):
     copy_view_enabled = False
     filterset_class = AnnualReportFilterSet
     form_fields = ["review_note"]  # required by ModelViewSet; the form views are not routed
-    list_export = ["organization", "year", "status", "income", "government_income", "expenditure", "net_assets"]
-    export_filename = "annual-reports"
+    list_export = ["organization", "organization.region", "year", "status", "income", "government_income",
+                   "expenditure", "net_assets", "staff_count", "submitted_at", "reviewed_at"]
+    export_headings = {"organization": "组织", "organization.region": "所在区划"}
+    export_filename = "年度报告"
     list_display = [
         TitleColumn("organization", label=_("组织"), url_name="annual_reports:inspect"),
         Column("year", label=_("年度")),

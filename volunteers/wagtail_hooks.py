@@ -12,12 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
-from wagtail.admin.views.generic import CreateView, EditView, IndexView, InspectView
+from wagtail.admin.views.generic import CreateView, EditView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
 from core import audit
+from core.admin_exports import ExportingIndexView
 from core.admin_policies import ByRolePolicy, OfficerViewPolicy, is_officer
 from core.exceptions import DomainError
 from core.permissions import can_administer_region
@@ -100,8 +101,11 @@ class CategoryViewSet(ModelViewSet):
     edit_view_class = CategoryEditView
     copy_view_enabled = False
     inspect_view_enabled = False
+    index_view_class = ExportingIndexView
     # The name links to the edit form for a superuser and is plain text for officers (they may only look).
     list_display = ["name", "code", "points_per_hour", "description", "order"]
+    list_export = ["name", "code", "points_per_hour", "description", "order"]
+    export_filename = "志愿服务类别"
     panels = [FieldRowPanel([FieldPanel("name"), FieldPanel("code")]), FieldPanel("points_per_hour"),
               FieldPanel("description"), FieldPanel("order")]
 
@@ -113,7 +117,7 @@ class CategoryViewSet(ModelViewSet):
 
 
 # --- 爱心商家 --------------------------------------------------------------------------------------------
-class MerchantIndexView(IndexView):
+class MerchantIndexView(ExportingIndexView):
     def get_base_queryset(self):
         return merchants_for_officer(self.request.user).annotate(
             member_count=Count("members", distinct=True), reward_count=Count("rewards", distinct=True)
@@ -190,6 +194,9 @@ class MerchantViewSet(ModelViewSet):
     copy_view_enabled = False
     search_fields = ["name", "address"]
     list_per_page = 30
+    list_export = ["name", "region", "address", "contact_phone", "member_count", "reward_count", "active", "joined_at"]
+    export_headings = {"member_count": "经办人数", "reward_count": "回馈数"}
+    export_filename = "爱心商家"
     list_display = [
         TitleColumn("name", label=_("商家名称"), url_name="volunteer_merchants:inspect"),
         Column("region", label=_("所在区划")),
@@ -212,7 +219,7 @@ class MerchantViewSet(ModelViewSet):
 
 
 # --- 志愿者 ----------------------------------------------------------------------------------------------
-class VolunteerIndexView(IndexView):
+class VolunteerIndexView(ExportingIndexView):
     def get_base_queryset(self):
         return volunteers_for_officer(self.request.user)
 
@@ -273,6 +280,10 @@ class VolunteerViewSet(ModelViewSet):
     inspect_view_fields = ["number", "real_name", "region", "registered_at"]  # never the raw ID number
     search_fields = ["number", "real_name"]
     list_per_page = 50
+    # The ID number masked, as the list shows it; the full number only on the volunteer's page, on request, audited.
+    list_export = ["number", "real_name", "masked_id_number", "region", "skills", "registered_at"]
+    export_headings = {"masked_id_number": "证件号码（脱敏）"}
+    export_filename = "志愿者"
     list_display = [
         TitleColumn("number", label=_("志愿者编号"), url_name="volunteer_admin:inspect"),
         Column("real_name", label=_("姓名")),
@@ -289,7 +300,7 @@ class VolunteerViewSet(ModelViewSet):
 
 
 # --- 好市民表彰 ------------------------------------------------------------------------------------------
-class AwardIndexView(IndexView):
+class AwardIndexView(ExportingIndexView):
     def get_base_queryset(self):
         return awards_for_officer(self.request.user)
 
@@ -332,6 +343,10 @@ class AwardViewSet(ModelViewSet):
     copy_view_enabled = False
     inspect_view_enabled = False
     list_per_page = 30
+    list_export = ["year", "title", "volunteer.real_name", "volunteer.number", "region", "bonus_points", "citation",
+                   "conferred_by", "conferred_at"]
+    export_headings = {"volunteer.real_name": "志愿者", "volunteer.number": "志愿者编号"}
+    export_filename = "好市民表彰"
     list_display = [
         Column("year", label=_("年度")),
         Column("title", label=_("称号")),
