@@ -2,11 +2,13 @@
 district; drill-down lists holding exactly the counted rows; scoping; who sees it; fixed query counts."""
 
 import datetime
+import io
 import re
 from collections import Counter
 from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
+import openpyxl
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
@@ -334,3 +336,33 @@ def test_an_officer_with_two_jurisdictions_sees_both(world, db):
     grant_role(officer, Role.OFFICER, acting_user=None, region=world["nanming"])
     grant_role(officer, Role.OFFICER, acting_user=None, region=world["yunyan"])
     assert next(f.value for f in figures_for(Scope.for_user(officer), year=YEAR) if f.key == "orgs") == "9"
+
+
+def test_a_drill_down_list_exports_all_its_rows_as_csv_and_xlsx_for_the_officers_district_only(
+        client, world, officer_nanming, city_officer):
+    city_kind = next(c for c in charts_for(Scope.for_user(city_officer), year=YEAR) if c.key == "org_kind")
+    link = city_kind.links[list(city_kind.labels).index("社区社会组织")]
+    client.force_login(officer_nanming)
+    csv_text = b"".join(client.get(link + "&export=csv").streaming_content).decode("utf-8")
+    assert csv_text.startswith("\ufeff名称,类型,状态,所在区划,成立日期")
+    lines = csv_text.strip().splitlines()[1:]
+    assert len(lines) == 2  # 南明区's two community organizations, none of 云岩区's
+    yunyan_names = {o.name for o in Organization.objects.filter(region=world["yunyan"])}
+    assert not any(line.split(",")[0] in yunyan_names for line in lines)
+
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(client.get(link + "&export=xlsx").streaming_content)))
+    sheet = workbook.active
+    assert [cell.value for cell in sheet[1]] == ["名称", "类型", "状态", "所在区划", "成立日期"]
+    assert sheet.max_row == 3
+
+
+def test_a_contract_drill_down_export_keeps_money_as_numbers(client, world, city_officer):
+    contracts = next(c for c in charts_for(Scope.for_user(city_officer), year=YEAR) if c.key == "contracts")
+    index = next(i for i, value in enumerate(contracts.series[0][1]) if value)
+    client.force_login(city_officer)
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(
+        client.get(contracts.links[index] + "&export=xlsx").streaming_content))).active
+    headings = [cell.value for cell in sheet[1]]
+    amounts = [row[headings.index("合同金额")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert all(isinstance(amount, int | float) for amount in amounts)
+    assert sum(amounts) == pytest.approx(float(contracts.series[0][1][index]))
