@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint check pytest clean bench
+.PHONY: install run test lint check pytest clean bench backup restore
 
 # Re-installs only when pyproject.toml changes, so a second `make run` starts in seconds.
 $(STAMP): pyproject.toml
@@ -29,7 +29,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/bandit -q -c pyproject.toml -r core orgs portal grants volunteers evaluations bench
+	$(BIN)/bandit -q -c pyproject.toml -r core orgs portal grants volunteers evaluations dashboards bench
 
 check: install
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py check
@@ -47,3 +47,13 @@ clean:
 bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || true
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Backup and restore (docs/operations.md). `make backup` writes var/backups/<timestamp>.sqlite3 (.dump on
+# PostgreSQL) and its .sha256; BACKUP=path names the file, BACKUP_ARGS=--media adds the uploaded files.
+# `make restore BACKUP=path` refuses a database that holds data unless YES=1; it ends with the invariant check.
+backup: install
+	$(BIN)/python manage.py backup $(if $(BACKUP),--output "$(BACKUP)") $(BACKUP_ARGS)
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "用法 / usage: make restore BACKUP=var/backups/<file> [YES=1]" >&2; exit 2; }
+	$(BIN)/python manage.py restore "$(BACKUP)" $(if $(YES),--yes) $(RESTORE_ARGS)
