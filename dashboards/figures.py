@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from core.figures import Figure
 from core.models import Region
+from core.permissions import ASCII_ID
 
 from .scope import Scope
 
@@ -191,42 +192,57 @@ def rows_for(scope: Scope, key: str, *, year: int, bucket: str = "", series: str
             return (qs.filter(region__path__startswith=bucket) if len(bucket) >= group
                     else qs.filter(region__path=bucket))
         if key == "org_year":
-            qs = active_organizations(scope).filter(established_on__year=int(bucket))
+            qs = active_organizations(scope).filter(established_on__year=_bounded(bucket, *YEARS))
             if series in ("registered", "filed"):
                 qs = qs.filter(status=series)
             return qs
         if key == "registrations":
-            qs = approved_registrations(scope, year).filter(**_month_filter("decided_at", int(bucket)))
+            qs = approved_registrations(scope, year).filter(**_month_filter("decided_at", bucket))
             if series in Application.Kind.values:
                 qs = qs.filter(kind=series)
             return qs
         if key == "grant_awarded":
-            start, end = _year_bounds(int(bucket))
+            start, end = _year_bounds(_bounded(bucket, *YEARS))
             return awards(scope).filter(awarded_at__gte=start, awarded_at__lt=end)
         if key == "grant_paid":
-            return disbursements(scope).filter(paid_on__year=int(bucket))
+            return disbursements(scope).filter(paid_on__year=_bounded(bucket, *YEARS))
         if key == "contracts":
-            return signed_contracts(scope, year).filter(project__category_id=int(bucket))
+            return signed_contracts(scope, year).filter(project__category_id=_row_id(bucket))
         if key == "matching":
-            return matching_funds(scope, year).filter(contract__project__category_id=int(bucket))
+            return matching_funds(scope, year).filter(contract__project__category_id=_row_id(bucket))
         if key == "hours":
-            return approved_records(scope, year).filter(**_month_filter("served_on", int(bucket)))
+            return approved_records(scope, year).filter(**_month_filter("served_on", bucket))
         if key == "points_issued":
-            return points_issued(scope, year).filter(**_month_filter("created_at", int(bucket)))
+            return points_issued(scope, year).filter(**_month_filter("created_at", bucket))
         if key == "points_redeemed":
-            return points_redeemed(scope, year).filter(**_month_filter("created_at", int(bucket)))
+            return points_redeemed(scope, year).filter(**_month_filter("created_at", bucket))
         if key == "grades":
-            campaign_id = int(series)
+            campaign_id = _row_id(series)
             return _scoped_results(scope).filter(campaign_id=campaign_id, valid=True, grade=bucket)
     except (TypeError, ValueError, OverflowError):
         return None
     return None
 
 
-def _month_filter(field_name: str, month: int) -> dict:
-    if not 1 <= month <= 12:
-        raise ValueError(month)
-    return {f"{field_name}__month": month}
+YEARS = (1900, 2100)  # a year bucket outside these cannot name a bar (and year 1 overflows the database's dates)
+
+
+def _bounded(value: str, low: int, high: int) -> int:
+    """A query-string number within [low, high]; anything else ("１２", "1e3", a 20-digit number) is a ValueError."""
+    if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
+        raise ValueError(value)
+    return int(value)
+
+
+def _row_id(value: str) -> int:
+    """A row id the database can hold (core.permissions.ASCII_ID), else a ValueError."""
+    if not ASCII_ID.fullmatch(value):
+        raise ValueError(value)
+    return int(value)
+
+
+def _month_filter(field_name: str, bucket: str) -> dict:
+    return {f"{field_name}__month": _bounded(bucket, 1, 12)}
 
 
 def rows_url(key: str, *, year: int, bucket, series: str = "") -> str:

@@ -366,3 +366,23 @@ def test_a_contract_drill_down_export_keeps_money_as_numbers(client, world, city
     amounts = [row[headings.index("合同金额")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert all(isinstance(amount, int | float) for amount in amounts)
     assert sum(amounts) == pytest.approx(float(contracts.series[0][1][index]))
+
+
+@pytest.mark.parametrize("bucket", ["", "abc", "-1", "１２", "1e3", "99999999999999999999", "\x00"])
+def test_a_drill_down_bucket_that_names_no_bar_is_a_404_never_a_500(client, world, city_officer, bucket):
+    """Months are 1–12, years 1900–2100 (year 1 overflowed the database's dates), ids fit the database."""
+    client.force_login(city_officer)
+    for key in ("org_year", "registrations", "grant_awarded", "grant_paid", "contracts", "matching", "hours",
+                "points_issued", "points_redeemed"):
+        response = client.get(reverse("dashboard_rows:rows", args=[key]), {"bucket": bucket, "year": YEAR})
+        assert response.status_code == 404, (key, bucket)
+    response = client.get(reverse("dashboard_rows:rows", args=["grades"]), {"bucket": "A", "series": bucket})
+    assert response.status_code == 404
+
+
+def test_a_drill_down_month_outside_1_to_12_or_a_year_outside_1900_to_2100_is_a_404(client, world, city_officer):
+    client.force_login(city_officer)
+    for key, bucket in (("hours", "0"), ("hours", "13"), ("registrations", "13"), ("grant_paid", "1"),
+                        ("grant_awarded", "1"), ("org_year", "2101")):
+        response = client.get(reverse("dashboard_rows:rows", args=[key]), {"bucket": bucket, "year": YEAR})
+        assert response.status_code == 404, (key, bucket)
