@@ -95,8 +95,9 @@ def normalize(value):
     return str(value)
 
 
-def _text_guard(text: str) -> str:
-    """Text that Excel would evaluate as a formula (CSV injection) gets a leading apostrophe."""
+def formula_safe(text: str) -> str:
+    """Text that Excel would evaluate as a formula (CSV injection) gets a leading apostrophe. Every spreadsheet the
+    portal writes (admin lists, grants exports, the yearly report) passes user-typed text through this."""
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
@@ -110,7 +111,7 @@ def csv_cell(value) -> str:
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, str):
-        return _text_guard(value)
+        return formula_safe(value)
     return str(value)
 
 

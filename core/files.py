@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
@@ -86,9 +86,19 @@ def private_upload_path(instance, filename: str) -> str:
 def download(document) -> FileResponse:
     """Stream a private file as an attachment under its original name, with its SHA-256 in a header. The caller
     has already fetched ``document`` through a permission-scoped queryset."""
-    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
-    response["X-Content-SHA256"] = document.sha256
+    return send_private(document.file, filename=document.original_name, content_type=document.content_type,
+                        sha256=document.sha256)
+
+
+def send_private(stored, *, filename: str, content_type: str, sha256: str) -> FileResponse:
+    """Stream a stored private file (a FieldFile) as an attachment named ``filename`` (RFC 6266, so a Chinese name
+    survives) with its SHA-256 in ``X-Content-SHA256``; a file missing from the disk is a 404, not a 500."""
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+    response["X-Content-SHA256"] = sha256
     return response
 
 

@@ -17,14 +17,20 @@ def membership_model():
     return apps.get_model(settings.PORTAL_MEMBERSHIP_MODEL)
 
 
+def under_paths_q(paths, region_field: str = "region") -> Q:
+    """Rows whose ``region_field`` (``"self"`` when the rows are regions) lies under any of the region ``paths``;
+    matches nothing for no paths."""
+    key = "path__startswith" if region_field in ("", "self") else f"{region_field}__path__startswith"
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{key: path})
+    return q
+
+
 def jurisdiction_q(user, region_field: str = "region") -> Q:
     """Rows whose ``region_field`` lies under one of the officer's jurisdictions; matches nothing for
     a user who is not an officer."""
-    key = "path__startswith" if region_field in ("", "self") else f"{region_field}__path__startswith"
-    q = Q(pk__in=[])
-    for region in user.jurisdictions:
-        q |= Q(**{key: region.path})
-    return q
+    return under_paths_q([region.path for region in user.jurisdictions], region_field)
 
 
 def member_q(user, organization_field: str) -> Q:

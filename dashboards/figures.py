@@ -81,10 +81,10 @@ class Chart:
 
 
 # --- the rows behind every figure ---------------------------------------------------------------------------
-def _year_bounds(year: int):
-    tz = timezone.get_default_timezone()
-    start = datetime.datetime(year, 1, 1, tzinfo=tz)
-    return start, datetime.datetime(year + 1, 1, 1, tzinfo=tz)
+def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """The year as a half-open range of aware times in the portal's time zone (Asia/Shanghai)."""
+    zone = timezone.get_default_timezone()
+    return datetime.datetime(year, 1, 1, tzinfo=zone), datetime.datetime(year + 1, 1, 1, tzinfo=zone)
 
 
 def active_organizations(scope: Scope):
@@ -97,7 +97,7 @@ def active_organizations(scope: Scope):
 def approved_registrations(scope: Scope, year: int):
     from orgs.models import Application
 
-    start, end = _year_bounds(year)
+    start, end = year_bounds(year)
     return Application.objects.filter(
         scope.q("region"), kind__in=[Application.Kind.ESTABLISH, Application.Kind.FILING],
         status=Application.Status.APPROVED, decided_at__gte=start, decided_at__lt=end,
@@ -137,7 +137,7 @@ def approved_records(scope: Scope, year: int):
 def points_issued(scope: Scope, year: int):
     from volunteers.models import Account, Transfer
 
-    start, end = _year_bounds(year)
+    start, end = year_bounds(year)
     return Transfer.objects.filter(
         scope.q("credit__volunteer__region"), debit__kind=Account.Kind.ISSUER, credit__kind=Account.Kind.VOLUNTEER,
         created_at__gte=start, created_at__lt=end,
@@ -147,7 +147,7 @@ def points_issued(scope: Scope, year: int):
 def points_redeemed(scope: Scope, year: int):
     from volunteers.models import Transfer
 
-    start, end = _year_bounds(year)
+    start, end = year_bounds(year)
     return Transfer.objects.filter(
         scope.q("debit__volunteer__region"), source=Transfer.Source.REDEMPTION, created_at__gte=start,
         created_at__lt=end,
@@ -202,7 +202,7 @@ def rows_for(scope: Scope, key: str, *, year: int, bucket: str = "", series: str
                 qs = qs.filter(kind=series)
             return qs
         if key == "grant_awarded":
-            start, end = _year_bounds(_bounded(bucket, *YEARS))
+            start, end = year_bounds(_bounded(bucket, *YEARS))
             return awards(scope).filter(awarded_at__gte=start, awarded_at__lt=end)
         if key == "grant_paid":
             return disbursements(scope).filter(paid_on__year=_bounded(bucket, *YEARS))
@@ -331,8 +331,8 @@ def _compute(scope: Scope, year: int) -> dict:
                               per_month.get((m, Application.Kind.FILING), 0)) for m in MONTHS]
 
     # Grant money by year: awarded (decision year) and paid (disbursement year, clawbacks net).
-    start, _end = _year_bounds(years[0])
-    _s, end = _year_bounds(year)
+    start, _end = year_bounds(years[0])
+    _s, end = year_bounds(year)
     awarded = (awards(scope).filter(awarded_at__gte=start, awarded_at__lt=end)
                .annotate(y=ExtractYear("awarded_at")).values("y").annotate(total=Sum("amount")).order_by())
     paid = (disbursements(scope).filter(paid_on__year__gte=years[0], paid_on__year__lte=year)

@@ -121,7 +121,7 @@ def queue_for(scope: Scope) -> Queue:
     far = datetime.date.max
     epoch = datetime.datetime.min.replace(tzinfo=datetime.UTC)
     items.sort(key=lambda item: (item.due_on or far, item.since or epoch))
-    return Queue(items=items[:SHOWN], sources=[s for s in sources])
+    return Queue(items=items[:SHOWN], sources=sources)
 
 
 def today() -> datetime.date:

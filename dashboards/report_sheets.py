@@ -73,12 +73,6 @@ class SummaryRow:
         return self.unit == "元"
 
 
-def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
-    """The year as a half-open range of aware times in the portal's time zone (Asia/Shanghai)."""
-    zone = timezone.get_default_timezone()
-    return datetime.datetime(year, 1, 1, tzinfo=zone), datetime.datetime(year + 1, 1, 1, tzinfo=zone)
-
-
 def _local(value):
     """An aware time as the wall-clock time Excel can hold (it has no time zones)."""
     return timezone.localtime(value).replace(tzinfo=None) if value is not None else None
@@ -136,7 +130,7 @@ DECIDED = [Application.Status.APPROVED, Application.Status.DENIED, Application.S
 
 
 def applications_sheet(scope: Scope, year: int, districts: Districts) -> Sheet:
-    start, end = year_bounds(year)
+    start, end = figures.year_bounds(year)
     applications = (
         Application.objects.filter(scope.q("region"), status__in=DECIDED, decided_at__gte=start, decided_at__lt=end)
         .select_related("region").order_by("decided_at", "pk")
@@ -184,7 +178,7 @@ GRANT_COLUMNS = ["申报编号", "资助计划", "资助类型", "项目名称",
 def grants_sheet(scope: Scope, year: int, districts: Districts) -> Sheet:
     """Grant applications submitted in the year, and those whose award was decided in it (the dashboard counts
     money awarded by the year of the decision)."""
-    start, end = year_bounds(year)
+    start, end = figures.year_bounds(year)
     applications = (
         GrantApplication.objects.filter(scope.q("call__region"))
         .filter(Q(submitted_at__gte=start, submitted_at__lt=end)

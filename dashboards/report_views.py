@@ -4,12 +4,10 @@ jurisdiction's reports with progress, the form to request one, retrying a failed
 Every report is fetched through :func:`dashboards.reports.reports_for`, so another district's report id is a 404;
 the files are streamed from the private storage as attachments with their SHA-256."""
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,6 +16,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from core.admin_policies import is_officer
 from core.exceptions import DomainError
+from core.files import send_private
 from core.permissions import get_visible_or_404, id_or_404
 
 from . import reports
@@ -104,17 +103,8 @@ def report_download(request, pk, kind):
     stored = getattr(report, f"{kind}_file")
     if not stored:
         raise Http404
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    name = report.filename(kind)
-    response = FileResponse(handle, content_type=CONTENT_TYPES[kind])
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"yearly-report-{report.region.code}-{report.year}.{kind}\"; "
-        f"filename*=UTF-8''{quote(name)}"
-    )
-    response["X-Content-SHA256"] = getattr(report, f"{kind}_sha256")
+    response = send_private(stored, filename=report.filename(kind), content_type=CONTENT_TYPES[kind],
+                            sha256=getattr(report, f"{kind}_sha256"))
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

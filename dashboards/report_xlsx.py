@@ -4,18 +4,19 @@ headers, money as numbers in a 元 format, dates as dates, a frozen header row a
 from __future__ import annotations
 
 import io
-import unicodedata
 from decimal import Decimal
 
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
+
+from core.admin_exports import display_width as text_width
+from core.admin_exports import formula_safe
 
 from .report_sheets import Sheet
 
 MONEY_FORMAT = '#,##0.00"元"'
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = PatternFill("solid", fgColor="F2E6E4")
 MAX_WIDTH = 60
 
@@ -24,14 +25,7 @@ def display_width(value) -> int:
     """How many Latin-letter widths ``value`` takes: CJK characters (and full-width punctuation) count two."""
     if value is None:
         return 0
-    text = f"{value:,.2f}" if isinstance(value, Decimal | float) else str(value)
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def _inert(value):
-    """Text typed by users that a spreadsheet would run as a formula gets a leading apostrophe (CSV/formula
-    injection): opening the report never executes anything."""
-    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+    return text_width(f"{value:,.2f}" if isinstance(value, Decimal | float) else str(value))
 
 
 def _cell_value(value):
@@ -41,7 +35,7 @@ def _cell_value(value):
         return None
     if hasattr(value, "item") and not isinstance(value, Decimal):  # numpy scalars → Python numbers
         return value.item()
-    return _inert(value)
+    return formula_safe(value) if isinstance(value, str) else value  # opening the report never runs a formula
 
 
 def _write_sheet(writer: pd.ExcelWriter, sheet: Sheet) -> None:

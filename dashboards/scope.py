@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.models import Region
+from core.permissions import under_paths_q
 
 
 @dataclass(frozen=True)
@@ -21,11 +21,10 @@ class Scope:
 
     label: str
     paths: tuple[str, ...]
-    region_ids: tuple[int, ...] = ()
 
     @classmethod
     def for_region(cls, region: Region) -> Scope:
-        return cls(label=region.name, paths=(region.path,), region_ids=(region.pk,))
+        return cls(label=region.name, paths=(region.path,))
 
     @classmethod
     def for_user(cls, user) -> Scope | None:
@@ -35,20 +34,12 @@ class Scope:
         if user.is_superuser:
             roots = list(Region.get_root_nodes())
             label = "、".join(r.name for r in roots) or _("全市")
-            return cls(label=label, paths=tuple(r.path for r in roots), region_ids=tuple(r.pk for r in roots))
+            return cls(label=label, paths=tuple(r.path for r in roots))
         regions = list(user.jurisdictions)
         if not regions:
             return None
-        return cls(label="、".join(r.name for r in regions), paths=tuple(r.path for r in regions),
-                   region_ids=tuple(r.pk for r in regions))
+        return cls(label="、".join(r.name for r in regions), paths=tuple(r.path for r in regions))
 
-    def q(self, region_field: str = "region") -> Q:
+    def q(self, region_field: str = "region"):
         """A filter for rows whose ``region_field`` (a path to a Region; ``"self"`` for regions) is in scope."""
-        key = "path__startswith" if region_field in ("", "self") else f"{region_field}__path__startswith"
-        q = Q(pk__in=[])
-        for path in self.paths:
-            q |= Q(**{key: path})
-        return q
-
-    def covers(self, region: Region | None) -> bool:
-        return region is not None and any(region.path.startswith(path) for path in self.paths)
+        return under_paths_q(self.paths, region_field)

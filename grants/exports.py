@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 
+from core.admin_exports import formula_safe
 from core.money import to_yuan
 
 from .models import Award, Disbursement, FundingCall, GrantApplication
@@ -164,14 +165,11 @@ def sheet_for(what: str, user, *, call: FundingCall | None = None, year: int | N
 
 
 # --- files ---------------------------------------------------------------------------------------------------
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _inert(frame):
     """Text typed by applicants (a project title, a reason) that a spreadsheet would run as a formula gets a
     leading apostrophe, so opening an export never executes anything (CSV/formula injection)."""
     def fix(value):
-        return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+        return formula_safe(value) if isinstance(value, str) else value
 
     return frame.apply(lambda column: column.map(fix) if column.dtype == object else column)
 
