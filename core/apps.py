@@ -12,7 +12,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("平台基础")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import signals, translation  # noqa: F401
+
+        translation.install()
+        translation.install_choice_display()
 
 
 
