@@ -42,3 +42,26 @@ def test_the_active_translation_is_flattened_when_first_built():
     assert not isinstance(english._fallback, gettext_module.GNUTranslations) or isinstance(
         english._fallback, trans_real.DjangoTranslation
     )
+
+
+def test_every_generated_display_method_answers_as_djangos_own(db):
+    from functools import partialmethod
+
+    from django.apps import apps
+    from django.db.models import Model
+
+    from core.translation import choice_display
+
+    checked = 0
+    for model in apps.get_models():
+        for field in model._meta.fields:
+            method = model.__dict__.get(f"get_{field.name}_display")
+            if not isinstance(method, partialmethod) or field.choices is None:
+                continue
+            assert method.func is choice_display, f"{model.__name__}.{field.name}"
+            instance = model()
+            for value in [choice for choice, _label in field.flatchoices] + ["no-such-value", None]:
+                setattr(instance, field.attname, value)
+                assert choice_display(instance, field) == Model._get_FIELD_display(instance, field)
+                checked += 1
+    assert checked > 100
