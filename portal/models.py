@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,7 @@ from core.money import MoneyField
 from core.permissions import can_administer_region, jurisdiction_q
 
 from .blocks import BodyStreamBlock, EventSessionsBlock
+from .seo import SHARE_IMAGE_SPEC
 
 # --- helpers the public pages share (lists, renditions, privacy) ----------------------------------------------
 PER_PAGE = 12
@@ -29,6 +30,8 @@ PER_PAGE = 12
 CARD_RENDITIONS = ("fill-400x267", "fill-800x533")
 # A gallery photo or a news cover at full column width (srcset width-{400,800,1200}).
 GALLERY_RENDITIONS = ("width-400", "width-800", "width-1200")
+# The rendition a page is shared with, prefetched with the page's own photos.
+SHARE_RENDITION = SHARE_IMAGE_SPEC
 
 
 def _page_of(request, queryset, per_page: int = PER_PAGE):
@@ -43,9 +46,26 @@ def _query_string(**filters) -> str:
     return urlencode({key: value for key, value in filters.items() if value})
 
 
-def _private_q() -> Q:
-    """Pages inside a section restricted by a view restriction, to leave out of public lists (one query)."""
-    return Page.objects.all().private_q()
+def _view_restrictions(request=None) -> list:
+    """Every view restriction of the site with its page, read once per request (one query): restrictions are few,
+    and the home page needs them twice (its own check and leaving private pages out of its lists)."""
+    from wagtail.models import PageViewRestriction
+
+    if request is not None and hasattr(request, "_portal_view_restrictions"):
+        return request._portal_view_restrictions
+    restrictions = list(PageViewRestriction.objects.select_related("page"))
+    if request is not None:
+        request._portal_view_restrictions = restrictions
+    return restrictions
+
+
+def _private_q(request=None) -> Q:
+    """Pages inside a section restricted by a view restriction, to leave out of public lists (what Wagtail's
+    ``private_q`` builds, from the restrictions read once per request)."""
+    q = Q()
+    for restriction in _view_restrictions(request):
+        q |= Q(path__startswith=restriction.page.path, depth__gte=restriction.page.depth)
+    return q if q else Q(pk__in=[])
 
 
 def _unrestricted(queryset):
@@ -66,6 +86,14 @@ def _renditions(image_field: str, specs) -> Prefetch:
     return Prefetch(f"{image_field}__renditions", queryset=rendition_model.objects.filter(filter_spec__in=specs))
 
 
+def _renditions_of(specs) -> Prefetch:
+    """Prefetch the renditions ``specs`` of images."""
+    from wagtail.images import get_image_model
+
+    rendition_model = get_image_model().get_rendition_model()
+    return Prefetch("renditions", queryset=rendition_model.objects.filter(filter_spec__in=specs))
+
+
 def _photos(specs) -> Prefetch:
     """Prefetch a showcase project's photos, their images and the renditions ``specs`` (two queries)."""
     return Prefetch(
@@ -82,7 +110,32 @@ def _is_preview(request) -> bool:
     return bool(getattr(request, "is_preview", False))
 
 
-class HomePage(Page):
+class RoutedPage:
+    """What every page type of the site shares so that serving a page takes a fixed, small number of queries.
+
+    Wagtail routes ``/news/some-article/`` one level at a time (each level a query for the child and one for its
+    specific row) and then reads the view restrictions of the page and its ancestors (two more queries).
+    :meth:`HomePage.route` finds the whole chain at once and records on the page it returns whether the chain is free
+    of restrictions and aliases (:attr:`_route_unrestricted`) and its ancestors (:attr:`_route_ancestors`), which
+    :meth:`get_view_restrictions` and :meth:`breadcrumb_pages` then use instead of asking again. A page served any
+    other way (a preview, the admin, a test calling ``serve``) has neither and falls back to Wagtail's queries."""
+
+    def get_view_restrictions(self):
+        if getattr(self, "_route_unrestricted", False):
+            from wagtail.models import PageViewRestriction
+
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
+    def breadcrumb_pages(self) -> list:
+        """The ancestors between the home page and this page (the section index), for the breadcrumbs."""
+        ancestors = getattr(self, "_route_ancestors", None)
+        if ancestors is None:
+            ancestors = list(self.get_ancestors())
+        return ancestors[2:]
+
+
+class HomePage(RoutedPage, Page):
     """The front page: what the portal is for, live figures from the database, and the editors' content.
 
     The figures are computed from the rows (see :mod:`portal.figures`) and cached, so editors never type
@@ -108,24 +161,73 @@ class HomePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["figures"] = live_figures()
-        context["menu_pages"] = self.get_children().live().in_menu().specific()
-        context.update(self.public_sections())
+        context.update(self.public_sections(request))
         return context
 
+    def route(self, request, path_components):
+        """Route as Wagtail does, in fewer queries (see :class:`RoutedPage`): the home page itself checks its
+        restrictions against the site's list (read once per request and used again by its lists); any page below it
+        is found with its ancestors by URL path in one query, then its specific row in one more. When the chain
+        cannot be found that way (a missing page, or an ancestor with a route of its own such as a RoutablePage),
+        Wagtail's routing decides."""
+        if not path_components:
+            restricted = any(self.path.startswith(r.page.path) for r in _view_restrictions(request))
+            self._route_unrestricted = not restricted and self.alias_of_id is None
+            return super().route(request, path_components)
+        page = self._route_chain(path_components)
+        if page is None:
+            return super().route(request, path_components)
+        return page.route(request, [])
+
+    def _route_chain(self, path_components):
+        from django.db.models import Exists, OuterRef
+        from wagtail.models import PageViewRestriction
+
+        steps = [step for step in self.url_path.split("/") if step] + list(path_components)
+        url_paths = ["/"] + ["/" + "/".join(steps[:end]) + "/" for end in range(1, len(steps) + 1)]
+        chain = list(
+            Page.objects.filter(url_path__in=url_paths)
+            .annotate(restricted=Exists(PageViewRestriction.objects.filter(page=OuterRef("pk"))))
+            .order_by("depth")
+        )
+        if [page.url_path for page in chain] != url_paths or any(
+            not later.path.startswith(earlier.path) for earlier, later in zip(chain, chain[1:], strict=False)
+        ):
+            return None
+        home_at = next((i for i, page in enumerate(chain) if page.pk == self.pk), None)
+        if home_at is None:
+            return None
+        for page in chain[home_at + 1:-1]:
+            model = page.specific_class
+            if model is None or model.route is not Page.route:
+                return None
+        model = chain[-1].specific_class
+        if model is None:
+            return None
+        # The page's own row, with what its template always shows (route_select_related) in the same query.
+        target = model._default_manager.select_related(*getattr(model, "route_select_related", ())).get(pk=chain[-1].pk)
+        target._route_unrestricted = not any(page.restricted or page.alias_of_id for page in chain)
+        target._route_ancestors = chain[:-1]
+        return target
+
+    CHILD_INTROS = (
+        "standardpage", "newsindexpage", "policyindexpage", "showcaseindexpage", "eventindexpage",
+        "campaignresultspage", "opendatapage",
+    )
     INDEX_MODELS = {
         "newsindexpage": "news_index", "policyindexpage": "policy_index", "showcaseindexpage": "showcase_index",
         "eventindexpage": "event_index",
     }
 
-    def public_sections(self) -> dict:
+    def public_sections(self, request=None) -> dict:
         """What the front page lists from the CMS and the other domains, each list capped, so the page takes the
         same number of queries whatever the size of the data: featured showcase projects with their first photo,
-        open funding calls, procurement announcements, upcoming volunteer activities, the latest news, and the
-        index pages they belong to."""
+        open funding calls, procurement announcements, upcoming volunteer activities, the latest news, the index
+        pages they belong to and the pages shown in menus (both from one query of the children)."""
         from grants.permissions import open_calls, public_projects
         from volunteers.models import Activity
 
-        private = _private_q()
+        private = _private_q(request)
         projects = list(
             ShowcaseProjectPage.objects.live().exclude(private)
             .select_related("organization", "service_field")
@@ -134,16 +236,24 @@ class HomePage(Page):
         )
         for project in projects:
             project.cover_photo = next(iter(project.photos.all()), None)
-        indexes = (
-            Page.objects.child_of(self).live().exclude(private)
-            .filter(content_type__app_label="portal", content_type__model__in=list(self.INDEX_MODELS))
-            .annotate(model_name=F("content_type__model"))
+        # Every child type of the home page has an introduction: read it through the child tables' joins rather
+        # than a query per type (.specific()).
+        children = list(
+            Page.objects.child_of(self).live()
+            .annotate(model_name=F("content_type__model"), app_label=F("content_type__app_label"),
+                      is_private=Case(When(private, then=Value(True)), default=Value(False)),
+                      intro=Coalesce(*[F(f"{name}__intro") for name in self.CHILD_INTROS], Value("")))
+            .order_by("path")
         )
         sections = {name: None for name in self.INDEX_MODELS.values()}
-        sections.update({self.INDEX_MODELS[index.model_name]: index for index in indexes})
+        sections.update({
+            self.INDEX_MODELS[child.model_name]: child for child in children
+            if child.app_label == "portal" and child.model_name in self.INDEX_MODELS and not child.is_private
+        })
         today = timezone.localdate()
         return {
             **sections,
+            "menu_pages": [child for child in children if child.show_in_menus],
             "featured_projects": projects,
             "open_calls": list(open_calls().select_related("region").order_by("closes_at", "pk")[:6]),
             "procurements": list(
@@ -159,7 +269,7 @@ class HomePage(Page):
         }
 
 
-class StandardPage(Page):
+class StandardPage(RoutedPage, Page):
     """An ordinary content page (办事指南, 关于我们, 联系方式 …) written by editors."""
 
     intro = models.CharField(_("导语"), max_length=250, blank=True)
@@ -173,7 +283,7 @@ class StandardPage(Page):
         verbose_name = _("普通页面")
 
 
-class SectionIndexPage(Page):
+class SectionIndexPage(RoutedPage, Page):
     """What the one-per-site section pages (news, policies, showcase, events) have in common: a short introduction
     under the home page. Each lists its own children in ``get_context``."""
 
@@ -206,7 +316,7 @@ class NewsIndexPage(SectionIndexPage):
         return context
 
 
-class NewsPage(Page):
+class NewsPage(RoutedPage, Page):
     """A news article (新闻动态): what the bureau announces to the public, dated and optionally illustrated."""
 
     date = models.DateField(_("发布日期"), default=timezone.localdate)
@@ -221,9 +331,18 @@ class NewsPage(Page):
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["portal.NewsIndexPage"]
     subpage_types: list[str] = []
+    route_select_related = ("cover",)
 
     class Meta:
         verbose_name = _("新闻")
+
+    def get_context(self, request, *args, **kwargs):
+        """The cover's renditions (the page's and the share image's) in one query."""
+        from django.db.models import prefetch_related_objects
+
+        if self.cover is not None and not _is_preview(request):
+            prefetch_related_objects([self.cover], _renditions_of((*GALLERY_RENDITIONS, SHARE_RENDITION)))
+        return super().get_context(request, *args, **kwargs)
 
 
 class PolicyIndexPage(SectionIndexPage):
@@ -250,7 +369,7 @@ class PolicyIndexPage(SectionIndexPage):
         return context
 
 
-class PolicyPage(Page):
+class PolicyPage(RoutedPage, Page):
     """A policy or regulation (政策法规) as issued: who issued it, its 文号, when it took effect, whether it is
     still in force, and the original documents attached."""
 
@@ -352,7 +471,7 @@ class ShowcaseIndexPage(SectionIndexPage):
         return context
 
 
-class ShowcaseProjectPage(Page):
+class ShowcaseProjectPage(RoutedPage, Page):
     """A 公益 project shown to the public: which organization runs it, what it set out to do and what it achieved
     against its targets, with photos and the grant or contract that paid for it.
 
@@ -396,9 +515,14 @@ class ShowcaseProjectPage(Page):
         InlinePanel("outcomes", label=_("成效指标")),
     ]
     promote_panels = [*Page.promote_panels, FieldPanel("featured")]
+    route_select_related = ("organization", "service_field")
     search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
     parent_page_types = ["portal.ShowcaseIndexPage"]
     subpage_types: list[str] = []
+
+    def share_image(self):
+        """The first photo, once get_context has read the photos; None sends portal.seo to its own lookup."""
+        return getattr(self, "_share_image", None)
 
     def permissions_for_user(self, user):
         # Officers of the organization's jurisdiction may publish: see ShowcasePagePermissionTester.
@@ -421,8 +545,11 @@ class ShowcaseProjectPage(Page):
         photos = (
             self.photos.all() if _is_preview(request)
             else ShowcasePhoto.objects.filter(page=self).select_related("image")
-            .prefetch_related(_renditions("image", GALLERY_RENDITIONS))
+            .prefetch_related(_renditions("image", (*GALLERY_RENDITIONS, SHARE_RENDITION)))
         )
+        photos = list(photos)
+        # The page is shared with its first photo (portal.seo), whose share rendition came with the gallery's.
+        self._share_image = photos[0].image if photos else None
         outcomes = list(self.outcomes.all())
         for outcome in outcomes:
             outcome.bar = min(outcome.percent, 100)
@@ -434,7 +561,7 @@ class ShowcaseProjectPage(Page):
                 .select_related("call").first()
             )
         context.update(
-            photos=list(photos),
+            photos=photos,
             outcomes=outcomes,
             public_contract=public_contracts().filter(pk=self.contract_id).first() if self.contract_id else None,
             grant_call=grant.call if grant else None,
@@ -507,7 +634,7 @@ class EventIndexPage(SectionIndexPage):
         return context
 
 
-class EventPage(Page):
+class EventPage(RoutedPage, Page):
     """A public 公益 event with its parts (成果展演, 公益体验, 人才推介, 项目洽谈) and, once held, what it achieved:
     visitors, projects matched, donations pledged, talents presented."""
 
@@ -568,7 +695,7 @@ class EventPage(Page):
         return context
 
 
-class CampaignResultsPage(Page):
+class CampaignResultsPage(RoutedPage, Page):
     """The public page of a 五比五看 campaign's results, with the editors' introduction: the ranking itself is
     read from the campaign's published results, never typed."""
 
@@ -603,7 +730,7 @@ class CampaignResultsPage(Page):
         return context
 
 
-class OpenDataPage(Page):
+class OpenDataPage(RoutedPage, Page):
     """公开数据: the downloads (registry, OCDS, 360Giving, evaluation results) and the API documentation, listed from
     what the portal publishes so the page never links to a dataset that does not exist."""
 

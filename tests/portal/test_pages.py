@@ -148,7 +148,7 @@ def test_home_page_takes_the_same_number_of_queries_for_few_or_many_items(client
     url = home().url
     client.get(url)  # renditions are made once, on first view
     cache.clear()  # the figures are computed again: the bound holds on a cold cache
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(15):
         assert client.get(url).status_code == 200
 
 
@@ -442,8 +442,8 @@ def index_children(kind: str, count: int, **context):
                              ends_at=timezone.now() + datetime.timedelta(days=n - count // 2, hours=3))
 
 
-INDEXES = {"news": (news_index, 11), "policy": (policy_index, 10), "showcase": (showcase_index, 14),
-           "event": (event_index, 10)}
+INDEXES = {"news": (news_index, 8), "policy": (policy_index, 7), "showcase": (showcase_index, 11),
+           "event": (event_index, 7)}
 
 
 @pytest.mark.parametrize("size", [2, 12])
@@ -491,7 +491,7 @@ def detail_page(kind: str, size: int, org_a, org_b):
     return campaign_results_page(campaign)
 
 
-DETAILS = {"news": 11, "policy": 11, "showcase": 17, "event": 11, "campaign": 12}
+DETAILS = {"news": 6, "policy": 6, "showcase": 9, "event": 6, "campaign": 9}
 
 
 @pytest.mark.parametrize("size", [2, 12])
