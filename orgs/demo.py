@@ -5,6 +5,8 @@ import datetime
 import random
 from decimal import Decimal
 
+from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from core.dates import add_years
@@ -32,6 +34,7 @@ COMMUNITY_SUFFIXES = ["志愿服务队", "文艺队", "互助会", "老年协会
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐"
 GIVEN = ["建华", "丽萍", "志强", "秀英", "海燕", "国庆", "文斌", "晓梅", "明", "静", "敏", "伟", "芳", "军", "红梅", "永贵"]
 TYPE_CHAR = {"social_group": "1", "service_institution": "2", "foundation": "3"}
+BATCH = 5_000  # rows per executemany of :class:`Rows`
 FUNDS = {
     Organization.Kind.SOCIAL_GROUP: (30_000, 200_000),
     Organization.Kind.SERVICE_INSTITUTION: (30_000, 500_000),
@@ -205,3 +208,54 @@ def build_applications(rng: random.Random, per_state: int = 12) -> int:
                 code = make_credit_code("2", region.code[:6], f"MD{created:07d}")
                 services.approve(application, officer=officer, credit_code=code, note="符合登记条件")
     return created
+
+
+class Rows:
+    """Buffered INSERTs of plain tuples into one model's table, with primary keys allocated here: the bulk
+    writer of every app's demo at city and province scale (volunteers.demo, grants.scale_demo).
+
+    ``add(*values)`` takes the values of ``names`` in order and returns the new row's primary key; every other
+    column gets its field's default. Values must already be what the database stores (ids for foreign keys,
+    dates and moments as volunteers.demo's ``_Generator.day`` and ``_Generator.at`` give them), unless
+    ``prepare`` is set (True, or the names of the fields that need it): then each such value goes through its
+    field's ``get_db_prep_save`` (Python dates, aware moments, Decimals and dicts as they are; a few microseconds a
+    value). Rows are written ``BATCH`` at a time,
+    after the buffered rows of ``parents``: a row is never written before the rows it refers to, so SQLite's
+    deferred foreign-key counter stays at zero and it never has to search child tables on each insert.
+    """
+
+    def __init__(self, model, names, parents=(), *, prepare=False):
+        opts, ops = model._meta, connection.ops
+        given = [opts.get_field(name) for name in names]
+        wanted = set(names) if prepare is True else set(prepare or ())
+        self.prepare = [f.get_db_prep_save if f.name in wanted else None for f in given] if wanted else None
+        rest = [f for f in opts.concrete_fields if not f.primary_key and f.name not in names]
+        self.model, self.parents = model, parents
+        self.rest = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
+        columns = ", ".join(ops.quote_name(c) for c in [opts.pk.column, *(f.column for f in given + rest)])
+        marks = ", ".join(["%s"] * (1 + len(given) + len(rest)))
+        self.sql = f"INSERT INTO {ops.quote_name(opts.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - identifiers from the model  # nosec B608
+        self.next_id = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+        self.rows: list[tuple] = []
+        self.count = 0
+
+    def add(self, *values) -> int:
+        pk = self.next_id
+        self.next_id += 1
+        if self.prepare is not None:
+            values = tuple(value if prep is None else prep(value, connection)
+                           for prep, value in zip(self.prepare, values, strict=True))
+        self.rows.append((pk, *values, *self.rest))
+        if len(self.rows) >= BATCH:
+            self.flush()
+        return pk
+
+    def flush(self) -> None:
+        for parent in self.parents:
+            parent.flush()
+        if not self.rows:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany(self.sql, self.rows)
+        self.count += len(self.rows)
+        self.rows = []

@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
-from django.db.models import Max
 from django.utils import timezone
 from tqdm import tqdm
 
 from core.models import Region, Role, RoleAssignment, Sequence, User
 from core.services import grant_role
 from orgs.codes import make_id_number
+from orgs.demo import BATCH, Rows
 from orgs.models import Organization, ServiceField
 from orgs.queries import ACTIVE
 
@@ -51,7 +51,6 @@ from .models import (
 TZ = ZoneInfo("Asia/Shanghai")
 UTC = datetime.UTC
 DAY = 86_400
-BATCH = 5_000
 PHONE_PREFIX = "136"  # generated volunteers; evaluations' demo raters use 137…
 DEMO_VOLUNTEER_PHONE = "13800000006"
 DEMO_MERCHANT_PHONE = "13800000007"
@@ -148,48 +147,6 @@ REWARDS = {
     "文创": [("城市明信片一套", 8), ("蜡染书签", 12), ("非遗蜡染体验课", 60)],
 }
 VOUCHER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
-
-class Rows:
-    """Buffered INSERTs of plain tuples into one model's table, with primary keys allocated here.
-
-    ``add(*values)`` takes the values of ``names`` in order and returns the new row's primary key; every other
-    column gets its field's default. Values must already be what the database stores: ids for foreign keys,
-    dates and moments through :meth:`_Generator.day` and :meth:`_Generator.at`. Rows are written ``BATCH`` at a time,
-    after the buffered rows of ``parents``: a row is never written before the rows it refers to, so SQLite's
-    deferred foreign-key counter stays at zero and it never has to search child tables on each insert.
-    """
-
-    def __init__(self, model, names, parents=()):
-        opts, ops = model._meta, connection.ops
-        given = [opts.get_field(name) for name in names]
-        rest = [f for f in opts.concrete_fields if not f.primary_key and f.name not in names]
-        self.model, self.parents = model, parents
-        self.rest = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
-        columns = ", ".join(ops.quote_name(c) for c in [opts.pk.column, *(f.column for f in given + rest)])
-        marks = ", ".join(["%s"] * (1 + len(given) + len(rest)))
-        self.sql = f"INSERT INTO {ops.quote_name(opts.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - identifiers from the model  # nosec B608
-        self.next_id = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
-        self.rows: list[tuple] = []
-        self.count = 0
-
-    def add(self, *values) -> int:
-        pk = self.next_id
-        self.next_id += 1
-        self.rows.append((pk, *values, *self.rest))
-        if len(self.rows) >= BATCH:
-            self.flush()
-        return pk
-
-    def flush(self) -> None:
-        for parent in self.parents:
-            parent.flush()
-        if not self.rows:
-            return
-        with connection.cursor() as cursor:
-            cursor.executemany(self.sql, self.rows)
-        self.count += len(self.rows)
-        self.rows = []
 
 
 def _sqlite_moments():

@@ -6,6 +6,7 @@ adds nothing. Refuses to run with production settings. Each domain app adds its 
 """
 
 import random
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,19 +37,24 @@ SUBDISTRICTS = {
     "520123": ["龙场街道", "扎佐街道"],
     "520181": ["红枫湖镇", "巢凤街道"],
 }
-# How much each --scale builds. Each domain adds its own counts here as it lands.
+# How much each --scale builds. Each domain adds its own counts here as it lands. "contracts" and
+# "grant_applications" are totals: grants.demo's service-made examples count towards them, grants.scale_demo
+# writes the rest in bulk.
 SCALES = {
     "demo": {
         "organizations": 600, "raters": 150, "ratings": 18_000,
         "volunteers": 3_000, "activities": 300, "records": 30_000, "merchants": 12, "vouchers": 3_000,
+        "contracts": 20, "grant_applications": 60,
     },
     "city": {
         "organizations": 5_000, "raters": 5_000, "ratings": 200_000,
         "volunteers": 100_000, "activities": 2_000, "records": 1_000_000, "merchants": 40, "vouchers": 100_000,
+        "contracts": 300, "grant_applications": 500,
     },
     "province": {
         "organizations": 50_000, "raters": 50_000, "ratings": 2_000_000,
         "volunteers": 1_000_000, "activities": 20_000, "records": 10_000_000, "merchants": 400, "vouchers": 1_000_000,
+        "contracts": 3_000, "grant_applications": 5_000,
     },
 }
 VOLUNTEER_SCALE_KEYS = ("volunteers", "activities", "records", "merchants", "vouchers")
@@ -122,11 +128,14 @@ class Command(BaseCommand):
                 ("孵化与资助", self.seed_grants),
                 ("门户页面", self.seed_pages),
             ]
+            started = time.monotonic()
             for label, step in tqdm(steps, desc="seed_demo", unit="步", disable=no_progress):
+                began = time.monotonic()
                 # One transaction per step: a failure leaves whole steps, and a rerun completes the rest.
                 with transaction.atomic():
                     step(rng)
-                tqdm.write(f"  ✓ {label}", file=self.stdout, end="")
+                tqdm.write(f"  ✓ {label}（{time.monotonic() - began:.1f} 秒）", file=self.stdout, end="")
+            self.stdout.write(f"演示数据（{scale}）用时 {time.monotonic() - started:.1f} 秒。")
         self.print_accounts()
 
     # --- steps -------------------------------------------------------------------------------------
@@ -217,6 +226,12 @@ class Command(BaseCommand):
         # Incubation bases with residents, last year's two closed calls with grants in every stage and this year's
         # open call; through the services with the demo accounts acting. Skipped once seeded.
         demo.build(random.Random(rng.random()), progress=self.progress)  # reproducible demo data  # nosec B311
+        from grants import scale_demo
+
+        # Then, up to the scale's totals, contracts with milestones and payments and grant applications in every
+        # settled stage, written in bulk; nothing once the totals are there.
+        scale_demo.build(random.Random(rng.random()), contracts=self.scale.get("contracts", 0),  # nosec B311
+                         grant_applications=self.scale.get("grant_applications", 0), progress=self.progress)
 
     def seed_pages(self, rng: random.Random):
         home = HomePage.objects.first()
