@@ -82,7 +82,8 @@ class SignUpForm(forms.Form):
         super()._post_clean()
         password = self.cleaned_data.get("password2")
         if password and not self.has_error("password2"):
-            candidate = User(phone=self.cleaned_data.get("phone", ""), name=self.cleaned_data.get("name", ""))
+            candidate = User(phone=self.cleaned_data.get("phone", ""), name=self.cleaned_data.get("name", ""),
+                             email=self.cleaned_data.get("email") or "")
             try:
                 password_validation.validate_password(password, candidate)
             except forms.ValidationError as error:

@@ -35,3 +35,45 @@ def check(scope: str, key, *, limit: int, window: int, message: str | None = Non
     if not hit(scope, key, limit=limit, window=window):
         minutes = max(1, round(window / 60))
         raise RateLimited(message or f"操作过于频繁，请 {minutes} 分钟后再试。", code="rate_limited")
+
+
+def exceeded(scope: str, key, *, limit: int, window: int) -> bool:
+    """True when ``limit`` attempts were already counted in the current window; counts nothing itself."""
+    bucket = int(time.time() // window)
+    return (cache.get(f"rl:{scope}:{key}:{bucket}") or 0) >= limit
+
+
+def client_key(request) -> str:
+    """The key of an anonymous caller: the client address (the first X-Forwarded-For hop behind the load
+    balancer, see :func:`core.middleware.client_ip`)."""
+    from .middleware import client_ip
+
+    return client_ip(request) or "unknown"
+
+
+# --- django-axes (sign-in throttling; settings AXES_*) --------------------------------------------------------------
+
+def signin_username(request, credentials) -> str | None:
+    """The phone number a sign-in attempt names, normalised, so that "138 0000 0001", "+86 13800000001" and
+    "13800000001" count against one lock (AXES_USERNAME_CALLABLE). Wagtail's and Django's admin sign-in forms do not
+    normalise what was typed; this does."""
+    from django.conf import settings
+
+    from .phone import normalize_phone
+
+    field = settings.AXES_USERNAME_FORM_FIELD
+    value = (credentials or {}).get(field)
+    if value is None and request is not None:
+        value = request.POST.get(field)
+    if value is None:
+        return None
+    return normalize_phone(str(value))[:150] or None
+
+
+def signin_client_ip(request) -> str | None:
+    """The client address as the rest of the portal reads it (AXES_CLIENT_IP_CALLABLE), or None when the request
+    has none (a sign-in made in code, as the test client's force_login does): axes stores the address in an
+    IP-address column, which PostgreSQL refuses to fill with anything but an address."""
+    from .middleware import client_ip
+
+    return client_ip(request)

@@ -6,6 +6,7 @@ Everything that differs between a laptop and a bureau's servers comes from the e
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "csp",
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -70,6 +73,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache, so that a cached page (stored without it) gets the policy in force on every hit as
+    # on every miss; after WhiteNoise, so static files carry none (they are not documents). See core/csp.py.
+    "core.csp.PortalCSPMiddleware",
     # Before the session: a cached page for an anonymous visitor is served without touching the database.
     "portal.cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -83,6 +89,9 @@ MIDDLEWARE = [
     # answered 503 for writes, never 500.
     "core.middleware.DatabaseBusyMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a sign-in that its backend refused (too many failures) into the
+    # lockout page (core.views.signin_locked_out).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -171,6 +180,7 @@ PORTAL_PAGE_CACHE_VIEWS = [
 PORTAL_PAGE_CACHE_INVALIDATED_BY = [
     "wagtailcore.Site", "wagtailcore.PageViewRestriction", "wagtailimages.Image", "wagtaildocs.Document",
     "portal.PortalSettings",
+    "core.Region", "orgs.ServiceField",  # the choices of the cached filter forms (portal/templatetags/fragments.py)
     "orgs.Organization", "orgs.CreditListing",
     "grants.FundingCall", "grants.ProcurementProject", "grants.Contract",
     "volunteers.Activity",
@@ -186,11 +196,20 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:profile"
 LOGOUT_REDIRECT_URL = "home"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in (the public form, Wagtail's /admin/login/, /django-admin/) while the phone number
+    # and address are locked out, before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Applied at sign-up, password change and reset and in the admin's user forms, each message in Chinese. The
+# similarity rule compares with this model's own fields (Django's defaults name username/first_name/last_name, which
+# core.User does not have); Django's minimum-length message has no Chinese translation, hence core.passwords.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("phone", "name", "email")},
+    },
+    {"NAME": "core.passwords.ChineseMinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -261,12 +280,70 @@ PORTAL_SMS_BACKEND = os.environ.get("PORTAL_SMS_BACKEND", "core.sms.LogBackend")
 PORTAL_ANNUAL_REPORT_DEADLINE = (5, 31)
 # Seconds the home page's live figures are cached; they are recomputed from the database after that.
 PORTAL_FIGURES_CACHE_SECONDS = 60
+
+# --- Security (docs/security.md) ------------------------------------------------------------------------
+# Cookies: never readable by scripts (no script of ours or Wagtail's reads them: the admin takes the CSRF token from
+# the page), sent on top-level navigation from other sites (Lax) so that a link into the portal keeps the visitor
+# signed in. production.py adds Secure (HTTPS only) and HSTS; a developer's http://127.0.0.1 needs them off.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Officers' avatars are not fetched from gravatar.com: it leaks a hash of their e-mail to a foreign service, it is
+# unreachable from many government networks, and the Content-Security-Policy below allows no third-party images.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# Content-Security-Policy (django-csp 4 format; core.csp.PortalCSPMiddleware). One static policy for every page, no
+# nonces: the anonymous page cache replays stored pages, and a nonce must never be replayed. Scripts only from our
+# own origin, never inline (templates load static files; the countdown is static/js/countdown.js). Inline style=""
+# attributes remain in templates and in Wagtail's admin, so style-src keeps 'unsafe-inline' (styles cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The Wagtail admin (below /admin/, but not its sign-in and password-reset pages) gets these additions: Wagtail 8
+# still renders inline <script> in its date/time widgets, InlinePanel, MultipleChooserPanel and chooser modals;
+# image upload previews are blob: URLs; the page preview is an iframe of the admin's own preview URL.
+PORTAL_CSP_ADMIN_PREFIX = "/admin/"
+PORTAL_CSP_ADMIN_STRICT_PATHS = ("/admin/login/", "/admin/password_reset/")
+PORTAL_CSP_ADMIN_UPDATE = {
+    "script-src": ["'unsafe-inline'"],
+    "img-src": ["blob:"],
+}
+PORTAL_CSP_ADMIN_REPLACE = {"frame-ancestors": ["'self'"]}
+
+# Sign-in throttling (django-axes): five wrong passwords for one phone number from one address lock that pair out
+# for 15 minutes, on the public sign-in form, Wagtail's /admin/login/ and /django-admin/ alike. A successful sign-in
+# clears the count. Attempts are rows in the database, so every web process sees them. An officer unlocks with
+# `manage.py axes_reset_username <phone>` (docs/security.md).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The phone number as typed ("138 0000 0001", "+86 138…") and as stored are one key; the address as core.middleware
+# reads it (the first X-Forwarded-For hop behind the load balancer).
+AXES_USERNAME_FORM_FIELD = "username"  # every sign-in form posts, and authenticate() is called with, "username"
+AXES_USERNAME_CALLABLE = "core.ratelimit.signin_username"
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.signin_client_ip"
+# The sign-in form again, with the reason, status 429 (core.views.signin_locked_out).
+AXES_LOCKOUT_CALLABLE = "core.views.signin_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # no banner on every manage.py command; failures and lockouts are still logged
+AXES_COOLOFF_MESSAGE = "登录失败次数过多，该账号已暂时锁定，请 15 分钟后再试。"
 
 LOGGING = {
     "version": 1,
