@@ -3,8 +3,11 @@ served only through views that check permission, with a SHA-256 kept so tamperin
 
 import hashlib
 import os
+import re
+import unicodedata
 import uuid
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
@@ -21,6 +24,10 @@ SIGNATURES = {
     "png": (b"\x89PNG\r\n\x1a\n",),
 }
 CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
+EXTENSIONS = {"pdf": ".pdf", "jpg": ".jpg", "png": ".png"}
+ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+# Control characters, path separators and the characters Windows refuses in a file name.
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
 @deconstructible
@@ -67,6 +74,40 @@ def validate_document(upload, *, allowed=("pdf", "jpg", "png"), max_bytes: int =
     return kind
 
 
+def safe_name(name: str, *, limit: int = 200) -> str:
+    """The name a user's file is shown and downloaded under: no directories (``../../x.pdf`` is ``x.pdf``, on
+    either slash), no control or reserved characters, no leading dots, at most ``limit`` characters with the
+    extension kept. Only for display and the download's Content-Disposition; on disk files get random names."""
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = re.split(r"[/\\]", name)[-1]
+    name = _UNSAFE_NAME.sub("_", name).strip().lstrip(".").strip()
+    if not name:
+        return "文件"
+    stem, ext = os.path.splitext(name)
+    if len(ext) > 10:
+        stem, ext = name, ""
+    return stem[: max(1, limit - len(ext))] + ext
+
+
+class DocumentFileField(forms.FileField):
+    """A form field for a private document: refuses, next to the field and in Chinese, a file whose content is
+    not PDF, JPG or PNG (whatever its name says), an empty one, or one over the size limit."""
+
+    def __init__(self, *args, max_bytes: int = MAX_UPLOAD_BYTES, **kwargs):
+        self.max_bytes = max_bytes
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ACCEPT}))
+        kwargs.setdefault("help_text", _("PDF、JPG 或 PNG，单个不超过 %(mb)d MB。") % {"mb": max_bytes // 1024 // 1024})
+        messages = {"required": _("请选择要上传的文件。"), "empty": _("文件是空的，请重新选择。"),
+                    "invalid": _("没有收到文件，请重新选择。")}
+        kwargs["error_messages"] = {**messages, **kwargs.get("error_messages", {})}
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            validate_document(value, max_bytes=self.max_bytes)
+
+
 def sha256_of(upload) -> str:
     digest = hashlib.sha256()
     upload.seek(0)
@@ -106,11 +147,13 @@ def store(document, upload, *, uploaded_by):
     """Check ``upload`` by content and size, then save it as ``document`` (an unsaved row of a model with the
     file, original_name, content_type, size, sha256 and uploaded_by fields) under a private random name."""
     kind = validate_document(upload)
-    document.original_name = upload.name[:200]
+    document.original_name = safe_name(upload.name)
     document.content_type = CONTENT_TYPES[kind]
     document.size = upload.size
     document.sha256 = sha256_of(upload)
     document.uploaded_by = uploaded_by
-    document.file.save(upload.name, upload, save=False)
+    # The stored name is random (private_upload_path) with the extension of what the content *is*: a JPEG
+    # uploaded as "x.pdf" is kept as <random>.jpg, so nothing downstream trusts the user's extension.
+    document.file.save(f"upload{EXTENSIONS[kind]}", upload, save=False)
     document.save()
     return document

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import privacy_views, views
 
 app_name = "accounts"
 
@@ -22,4 +22,7 @@ urlpatterns = [
     path("phone/", views.phone_verify, name="phone_verify"),
     path("tokens/", views.token_create, name="token_create"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("my-data/", privacy_views.my_data, name="my_data"),
+    path("my-data/download/", privacy_views.my_data_download, name="my_data_download"),
+    path("erase/", privacy_views.erase, name="erase"),
 ]

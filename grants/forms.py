@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.files import MAX_UPLOAD_BYTES
+from core.files import DocumentFileField
 from core.money import format_yuan
 
 from .models import GrantReport
@@ -126,12 +126,7 @@ BudgetLineFormSet = forms.formset_factory(
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("选择文件"),
-        help_text=_("PDF、JPG 或 PNG，单个不超过 %(mb)d MB。") % {"mb": MAX_UPLOAD_BYTES // 1024 // 1024},
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
-        error_messages={"required": _("请选择要上传的文件。"), "empty": _("文件是空的，请重新选择。")},
-    )
+    file = DocumentFileField(label=_("选择文件"))  # type by content and size checked by the field itself
 
 
 class DocumentUploadForm(UploadForm):

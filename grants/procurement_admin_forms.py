@@ -15,7 +15,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput
 
 from core.admin_forms import JurisdictionRegionMixin
-from core.files import validate_document
+from core.files import DocumentFileField
 from core.forms import PlausibleDatesMixin
 from core.models import Role, RoleAssignment, User
 from orgs.models import Organization
@@ -146,12 +146,7 @@ class ProcurementProjectForm(RubricRowsMixin, PlausibleDatesMixin, WagtailAdminM
 
 class DocumentForm(forms.Form):
     title = forms.CharField(label=_("文件标题"), max_length=120, error_messages={"required": _("请填写文件标题。")})
-    file = forms.FileField(label=_("文件（PDF、JPG、PNG）"), error_messages={"required": _("请选择文件。")})
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        validate_document(upload)
-        return upload
+    file = DocumentFileField(label=_("文件（PDF、JPG、PNG）"), error_messages={"required": _("请选择文件。")})
 
 
 def reviewer_candidates(project: ProcurementProject):

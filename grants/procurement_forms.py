@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.files import MAX_UPLOAD_BYTES, validate_document
+from core.files import MAX_UPLOAD_BYTES, DocumentFileField, validate_document
 from core.forms import PlausibleDatesMixin
 from core.money import format_yuan
 
@@ -54,8 +54,7 @@ class MultipleFileField(forms.FileField):
 
 
 def _evidence_file(label, required_message) -> forms.FileField:
-    return forms.FileField(label=label, help_text=FILE_HELP, widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
-                           error_messages={"required": required_message, "empty": _("文件是空的，请重新选择。")})
+    return DocumentFileField(label=label, help_text=FILE_HELP, error_messages={"required": required_message})
 
 
 class BidForm(forms.Form):

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.files import MAX_UPLOAD_BYTES
+from core.files import DocumentFileField
 from core.models import Region
 
 from .codes import id_number_problem
@@ -68,10 +68,7 @@ class ApplicationForm(forms.ModelForm):
 
 class DocumentUploadForm(forms.Form):
     requirement = forms.CharField(widget=forms.HiddenInput)
-    file = forms.FileField(
-        label=_("选择文件"), help_text=_("PDF、JPG 或 PNG，单个不超过 %(mb)d MB。") % {"mb": MAX_UPLOAD_BYTES // 1024 // 1024},
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
-    )
+    file = DocumentFileField(label=_("选择文件"))  # type by content and size checked by the field itself
 
 
 class NewApplicationForm(forms.Form):

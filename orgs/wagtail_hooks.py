@@ -96,10 +96,10 @@ class ReviewView(InspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         application = self.object
-        if application.legal_representative_id_number:
-            # The review page shows the ID number unmasked to the deciding officer; every such view is recorded.
-            audit.record("personal_data.view", actor=self.request.user, obj=application,
-                         after={"field": "legal_representative_id_number"})
+        # The review page shows the applicant's phone number and the legal representative's ID number unmasked to
+        # the officer of the jurisdiction (who may need to call the applicant); every such view is recorded.
+        shown = ["applicant.phone"] + (["legal_representative_id_number"] if application.legal_representative_id_number else [])
+        audit.record("personal_data.view", actor=self.request.user, obj=application, after={"fields": shown})
         context.update({
             "application": application,
             "documents": application.documents.select_related("uploaded_by"),
