@@ -54,6 +54,10 @@ DUPLICATE_COMMENTS = 3  # this many ratings in a campaign carrying the same comm
 NEW_ACCOUNT_AGE = datetime.timedelta(days=7)
 NEW_ACCOUNT_BURST = (5, datetime.timedelta(hours=1))  # new accounts rating one organization within this time
 GRADE_VALID_YEARS = 5
+# A computation queued or running that has shown no sign of life (its progress writes bump ``updated_at``) for this
+# long is taken to have died with its worker: it may be requested again (django-tasks-db never re-runs a task whose
+# worker was killed, so without this the campaign would stay "计算中" for ever).
+COMPUTE_STALE_AFTER = datetime.timedelta(minutes=30)
 
 
 def _lock(campaign: Campaign) -> Campaign:
@@ -172,7 +176,8 @@ def request_computation(campaign: Campaign, *, acting_user) -> Campaign:
             _move(campaign, Campaign.Status.CLOSED, actor=acting_user, reason="评价期已结束，计算结果前截止")
         if campaign.status not in (Campaign.Status.CLOSED, Campaign.Status.COMPUTED):
             raise CampaignError("评价截止后才能计算结果。")
-        if campaign.compute_state in (Campaign.ComputeState.QUEUED, Campaign.ComputeState.RUNNING):
+        if (campaign.compute_state in (Campaign.ComputeState.QUEUED, Campaign.ComputeState.RUNNING)
+                and campaign.updated_at > timezone.now() - COMPUTE_STALE_AFTER):
             raise CampaignError("结果正在计算中，请稍候。")
         campaign.compute_state = Campaign.ComputeState.QUEUED
         campaign.compute_progress = 0
@@ -236,7 +241,8 @@ def finalize_grading(campaign: Campaign, *, acting_user) -> Campaign:
 def _progress(campaign_id: int):
     def report(percent: int, message: str) -> None:
         # Outside any transaction, so the officers' page sees the progress while the task runs.
-        Campaign.objects.filter(pk=campaign_id).update(compute_progress=percent, compute_message=message)
+        Campaign.objects.filter(pk=campaign_id).update(compute_progress=percent, compute_message=message,
+                                                       updated_at=timezone.now())  # the sign of life
 
     return report
 
@@ -245,7 +251,8 @@ def compute_now(campaign: Campaign, *, acting_user) -> int:
     """Compute a closed campaign's results in this process and move it to 结果待发布; returns the number of
     valid results. The background task runs this; so does the demo seed. Progress shows on the campaign page."""
     _require_manager(acting_user, campaign)
-    Campaign.objects.filter(pk=campaign.pk).update(compute_state=Campaign.ComputeState.RUNNING, compute_progress=1)
+    Campaign.objects.filter(pk=campaign.pk).update(compute_state=Campaign.ComputeState.RUNNING, compute_progress=1,
+                                                   updated_at=timezone.now())
     try:
         valid = results.calculate(campaign, progress=_progress(campaign.pk))
     except Exception as exc:
@@ -265,8 +272,13 @@ def compute_now(campaign: Campaign, *, acting_user) -> int:
 
 @task(backend="background")
 def compute_campaign_results(campaign_id: int, actor_id: int) -> int:
-    """The background task that :func:`request_computation` queues."""
-    return compute_now(Campaign.objects.get(pk=campaign_id), acting_user=User.objects.get(pk=actor_id))
+    """The background task that :func:`request_computation` queues. Safe to deliver twice: a computation that is
+    already done (a second copy of the task, or one re-queued after its worker died and then finished anyway) is
+    left as it is, so the campaign's history gets one "结果待发布" per request."""
+    campaign = Campaign.objects.get(pk=campaign_id)
+    if campaign.compute_state == Campaign.ComputeState.DONE:
+        return campaign.results.filter(valid=True).count()
+    return compute_now(campaign, acting_user=User.objects.get(pk=actor_id))
 
 
 # --- public ratings -------------------------------------------------------------------------------------

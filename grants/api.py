@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+
+from core.api import Pagination
 
 from . import ocds, opendata
 from .models import FundingCall, Tranche
@@ -129,7 +131,7 @@ class CallFilterIn(Schema):
 
 
 @router.get("/grants/calls", response=list[CallOut], summary="资助计划", auth=None)
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def list_grant_calls(request, filters: Query[CallFilterIn]):
     """Published and finished calls, newest window first: budget, amount awarded so far, remaining budget,
     the application window and whether it is open now. ``open_only`` keeps the calls open for applications."""

@@ -7,8 +7,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from core.api import Pagination
 from core.api_auth import session_or_token
 
 from .filters import OrganizationFilter
@@ -106,7 +107,7 @@ class OrganizationDetailOut(OrganizationOut):
 
 
 @router.get("/", response=list[OrganizationOut], summary="社会组织名录", auth=None)
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def list_organizations(request, filters: Query[OrganizationFilterIn]):
     """Filters as on the registry page: ``q`` (name words), ``kind``, ``district`` (code), ``field``
     (service field code), ``status`` (default: existing organizations; ``all`` for every status), ``credit``,
@@ -150,7 +151,7 @@ class ApplicationOut(Schema):
 
 
 @router.get("/applications/", response=list[ApplicationOut], summary="登记备案申请（本人可见范围）", auth=session_or_token)
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def list_applications(request, status: Application.Status | None = None):
     """Officers see their jurisdiction's applications, members their organizations', applicants their own."""
     queryset = applications_for(request.user).select_related("region").order_by("-updated_at", "-pk")

@@ -10,19 +10,70 @@ import logging
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Substr
 from django.http import Http404
+from django.urls import re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from core.api import Pagination
 from core.api_auth import session_or_token
 from core.exceptions import DomainError
 from core.models import Region
 from core.permissions import visible_to
 
+from .views import page_not_found
+
 logger = logging.getLogger(__name__)
 
 
-api = NinjaAPI(
+class PortalAPI(NinjaAPI):
+    """NinjaAPI that answers every address under /api/v1/ as JSON and documents the errors its exception handlers
+    give any operation (found by fuzzing the OpenAPI document, tests/api/test_openapi_fuzz.py)."""
+
+    def _get_urls(self):
+        # Last: an address no operation matches (``/volunteers/activities/abc``) is a JSON 404. Without it Django's
+        # APPEND_SLASH sent a 301 to the CMS's catch-all page route, which answered an HTML 404.
+        return [*super()._get_urls(), re_path(r"^.*$", _unknown_address, name="unknown")]
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["ApiError"] = ApiError.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas["ApiValidationError"] = ApiValidationError.model_json_schema(ref_template="#/components/schemas/{model}")
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                if operation.get("parameters") or operation.get("requestBody"):
+                    # on_validation_error (a parameter of the wrong type) or an HttpError(422) of the view.
+                    responses.setdefault(422, _documented("请求参数有误", "ApiValidationError"))
+                if operation.get("security"):
+                    responses.setdefault(401, _documented("需要登录或提供有效的 API 令牌", "ApiError"))
+                if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                    responses.setdefault(404, _documented("未找到请求的对象", "ApiError"))
+        return schema
+
+
+class ApiError(Schema):
+    detail: str
+
+
+class ApiValidationError(Schema):
+    detail: str
+    errors: list[dict] | None = None
+
+
+def _documented(description: str, component: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}}}
+
+
+@csrf_exempt  # it changes nothing; a POST to an unknown address is a JSON 404 too, not Django's HTML CSRF page
+def _unknown_address(request, *args, **kwargs):
+    return page_not_found(request)  # the project's 404, JSON under /api/
+
+
+api = PortalAPI(
     title="社会组织与购买服务管理门户 API",
     version="1.0.0",
     description=(
@@ -76,6 +127,13 @@ def on_http_error(request, exc):
 
 @api.exception_handler(Exception)
 def on_unexpected_error(request, exc):
+    from core.middleware import busy_response, database_busy
+
+    # Ninja answers here before DatabaseBusyMiddleware could: a busy database (SQLite's lock, a PostgreSQL
+    # deadlock or serialization failure) is a JSON 503 saying nothing was saved, as on every other page.
+    if database_busy(exc):
+        logger.warning("database busy on %s %s: answered 503", request.method, request.path)
+        return busy_response(request)
     logger.exception("Unhandled API error", exc_info=exc)
     return api.create_response(request, {"detail": "服务器内部错误，请稍后重试。"}, status=500)
 
@@ -106,8 +164,8 @@ def _region_out(region: Region, parent_code: str | None) -> RegionOut:
     return RegionOut(code=region.code, name=region.name, level=region.level, depth=region.depth, parent_code=parent_code)
 
 
-@api.get("/regions", response=list[RegionOut], tags=["行政区划"], summary="行政区划列表", auth=None)
-@paginate(PageNumberPagination, page_size=100)
+@api.get("/regions", response={200: list[RegionOut], 404: Error}, tags=["行政区划"], summary="行政区划列表", auth=None)
+@paginate(Pagination, page_size=100)
 def list_regions(request, parent: str | None = None, level: Region.Level | None = None):
     """The region tree, top down; ``parent`` (a code) lists one node's children, ``level`` filters by level."""
     parent_code = Region.objects.filter(

@@ -10,9 +10,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Header, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from core import ratelimit
+from core.api import Pagination
 from core.api_auth import session_or_token
 from core.models import Region
 from orgs.models import ServiceField
@@ -105,7 +106,10 @@ class SignUpOut(Schema):
         return str(obj.get_status_display())
 
 
-class MeOut(Schema):
+class VolunteerMeOut(Schema):
+    """Named apart from portal.api's MeOut: two schemas of one name collided in the OpenAPI document, so /api/v1/me
+    was documented with the volunteer's fields (found by fuzzing)."""
+
     number: str
     name: str
     balance: int
@@ -174,7 +178,7 @@ def _volunteer(request):
 
 
 @router.get("/activities", response=list[ActivityOut], summary="志愿服务活动", auth=None)
-@paginate(PageNumberPagination, page_size=20)
+@paginate(Pagination, page_size=20)
 def list_volunteer_activities(request, filters: Query[ActivityFilterIn]):
     """Published activities with shifts to come: ``q`` words, ``district`` (code), ``field`` (service field
     code), ``date`` (a day with a shift), ``open_only`` (shifts with places left)."""
@@ -213,18 +217,18 @@ def cancel_volunteer_signup(request, signup_id: int):
     return services.cancel_signup(signup, acting_user=request.user)
 
 
-@router.get("/me", response={200: MeOut, 401: Error, 403: Error}, summary="我的积分余额", auth=session_or_token)
+@router.get("/me", response={200: VolunteerMeOut, 401: Error, 403: Error}, summary="我的积分余额", auth=session_or_token)
 def volunteer_me(request):
     volunteer = _volunteer(request)
     records = ServiceRecord.objects.filter(volunteer=volunteer)
     minutes = records.filter(status=ServiceRecord.Status.APPROVED).aggregate(total=Sum("minutes"))["total"] or 0
-    return MeOut(number=volunteer.number, name=volunteer.masked_name, balance=services.volunteer_balance(volunteer),
+    return VolunteerMeOut(number=volunteer.number, name=volunteer.masked_name, balance=services.volunteer_balance(volunteer),
                  approved_hours=round(minutes / 60, 2), pending_records=records.filter(status=ServiceRecord.Status.PENDING).count())
 
 
 @router.get("/me/statement", response={200: list[TransferOut], 401: Error, 403: Error}, summary="积分明细",
             auth=session_or_token)
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def volunteer_statement(request):
     """Every transfer into (positive ``amount``) or out of (negative) the volunteer's account, newest first."""
     return services.statement(_volunteer(request))
@@ -232,13 +236,13 @@ def volunteer_statement(request):
 
 @router.get("/me/vouchers", response={200: list[VoucherOut], 401: Error, 403: Error}, summary="我的兑换券",
             auth=session_or_token)
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def volunteer_vouchers(request):
     return Voucher.objects.filter(volunteer=_volunteer(request)).select_related("reward").order_by("-created_at", "-pk")
 
 
 @router.get("/rewards", response=list[RewardOut], summary="可兑换的爱心回馈", auth=None)
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pagination, page_size=50)
 def list_volunteer_rewards(request):
     return public_rewards(timezone.localdate()).filter(stock__gt=0).order_by("points_price", "pk")
 
