@@ -101,6 +101,9 @@ MATRIX = {
     "accounts:phone_verify": ("none", "get", signed_in(200)),
     "accounts:token_create": ("none", "get", signed_in(405)),
     "accounts:token_revoke": ("token", "get", signed_in(405)),
+    "accounts:my_data": ("none", "get", signed_in(200)),
+    "accounts:my_data_download": ("none", "get", signed_in(405)),  # POST only: the download is audited
+    "accounts:erase": ("none", "get", signed_in(200)),  # the form, or why erasure must wait
     "orgs:directory": ("none", "get", everyone(200)),
     "orgs:export": ("export", "get", everyone(200)),
     "orgs:profile": ("organization", "get", everyone(200)),
@@ -116,6 +119,7 @@ MATRIX = {
     "orgs:invite_member": ("organization", "get", signed_in(405)),
     "orgs:notification_read": ("notification", "get", signed_in(405)),
     "api-v1:api-root": ("none", "get", everyone(404)),
+    "api-v1:unknown": ("none", "get", everyone(404)),  # the JSON 404 for any address no operation matches
     "api-v1:openapi-json": ("none", "get", everyone(200)),
     "api-v1:openapi-view": ("none", "get", everyone(200)),
     "api-v1:list_regions": ("none", "get", everyone(200)),
