@@ -5,7 +5,6 @@ Prints JSON for bench/run.py."""
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,21 +22,16 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench.services import measure as measure_services  # noqa: E402
 from core.models import Region, User  # noqa: E402
-from orgs import exports  # noqa: E402
+from evaluations.models import Rating  # noqa: E402
+from grants.models import Contract, GrantApplication  # noqa: E402
 from orgs.models import Certificate, Organization, ServiceField  # noqa: E402
-from orgs.pdf import render_certificate  # noqa: E402
 from orgs.queries import ACTIVE, public_organizations  # noqa: E402
 from portal.models import CampaignResultsPage, ShowcaseIndexPage, ShowcaseProjectPage  # noqa: E402
-from volunteers.models import Activity  # noqa: E402
+from volunteers.models import Activity, ServiceRecord, Transfer, Volunteer  # noqa: E402
 
 settings.ALLOWED_HOSTS = ["*"]
-
-
-def timed(function):
-    started = time.perf_counter()
-    function()
-    return time.perf_counter() - started
 
 
 def signed_session(user) -> str:
@@ -131,17 +125,14 @@ def main():
             page["session"] = signed_session(signed_in_as[paths[0]])
         measured.append(page)
 
-    registry = public_organizations().filter(status__in=["registered", "filed"])
-    certificates = list(Certificate.objects.select_related("organization", "organization__region")[:20])
-    pdf_seconds = timed(lambda: [render_certificate(certificates[i % len(certificates)]) for i in range(1000)]) if certificates else 0
-    services = [
-        {"name": f"名录 XLSX（{registry.count():,} 家）", "seconds": timed(lambda: exports.registry_xlsx(registry)), "budget_s": 3},
-        {"name": f"名录 CSV（{registry.count():,} 家）", "seconds": timed(lambda: exports.registry_csv(registry)), "budget_s": 1},
-        {"name": "1,000 份证书 PDF", "seconds": pdf_seconds, "budget_s": 30},
-    ]
-    for service in services:
-        service["pass"] = service["seconds"] <= service["budget_s"]
-    data = {"organizations": Organization.objects.count(), "certificates": Certificate.objects.count()}
+    services = measure_services()
+    data = {
+        "organizations": Organization.objects.count(), "certificates": Certificate.objects.count(),
+        "volunteers": Volunteer.objects.count(), "service records": ServiceRecord.objects.count(),
+        "transfers": Transfer.objects.count(), "activities": Activity.objects.count(),
+        "contracts": Contract.objects.count(), "grant applications": GrantApplication.objects.count(),
+        "ratings": Rating.objects.count(),
+    }
     print(json.dumps({"pages": measured, "services": services, "data": data}))
 
 
