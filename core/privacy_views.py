@@ -42,13 +42,28 @@ class ErasureForm(forms.Form):
     )
 
 
+
+# What each section of the download is called on the page; the file keeps the English key (a JSON key, a CSV name).
+SECTION_LABELS = {
+    "account": "账户资料", "roles": "角色", "memberships": "所属组织", "org_applications": "登记备案申请",
+    "org_application_documents": "申请材料", "grant_applications": "资助申请", "grant_reviews": "资助评审",
+    "bid_reviews": "投标评审", "ratings": "我作出的评价", "evaluation_scores": "评估打分",
+    "evaluation_review_requests": "复核申请", "volunteer_profile": "志愿者信息", "signups": "活动报名",
+    "service_records": "服务记录", "corrections": "记录更正申请", "ledger_entries": "积分流水",
+    "redemptions": "兑换记录", "awards": "表彰与奖励积分", "certificates": "志愿服务证明", "notifications": "站内通知",
+    "api_tokens": "API 令牌", "activity_log": "我的操作日志",
+}
+
+
+def section_rows(data) -> list[tuple[str, str, int]]:
+    return [(SECTION_LABELS.get(name, name), name, len(items)) for name, items in data["sections"].items()]
+
 @never_cache
 @login_required
 def my_data(request):
     """What the portal holds about me, section by section (counts), and the download buttons."""
     data = privacy.personal_data(request.user)
-    sections = [(name, len(items)) for name, items in data["sections"].items()]
-    return render(request, "accounts/my_data.html", {"form": DownloadForm(), "sections": sections})
+    return render(request, "accounts/my_data.html", {"form": DownloadForm(), "sections": section_rows(data)})
 
 
 @login_required
@@ -58,8 +73,7 @@ def my_data_download(request):
     form = DownloadForm(request.POST)
     if not form.is_valid():
         data = privacy.personal_data(request.user)
-        sections = [(name, len(items)) for name, items in data["sections"].items()]
-        return render(request, "accounts/my_data.html", {"form": form, "sections": sections}, status=400)
+        return render(request, "accounts/my_data.html", {"form": form, "sections": section_rows(data)}, status=400)
     content_type, extension, render_bytes = FORMATS[form.cleaned_data["format"]]
     data = privacy.export(request.user, acting_user=request.user)
     response = HttpResponse(render_bytes(data), content_type=content_type)

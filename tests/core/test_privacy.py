@@ -328,3 +328,10 @@ def test_a_past_sign_up_does_not_block_erasure(client, world):
 
     SignUp.objects.create(shift=shift, volunteer=world["volunteer"], status=SignUp.Status.CONFIRMED, position=1)
     assert privacy.erasure_obstacles(world["user"]) == []
+
+
+def test_the_my_data_page_names_each_section_in_chinese(client, django_user_model):
+    user = django_user_model.objects.create_user(phone="13911112222", password="Xy7!pass-word", name="李明")
+    client.force_login(user)
+    html = client.get("/accounts/my-data/").content.decode()
+    assert "账户资料" in html and "积分流水" in html and "我的操作日志" in html
