@@ -304,7 +304,7 @@ def test_an_unused_voucher_or_an_open_sign_up_must_be_settled_first(client, worl
 
 
 @pytest.mark.parametrize("persona", ["officer_nanming", "reviewer", "merchant", "applicant", "admin_user"])
-def test_officers_reviewers_merchants_members_and_administrators_are_refused_in_chinese(client, request, persona):
+def test_officers_reviewers_merchants_members_and_administrators_are_refused_in_chinese(db, client, request, persona):
     user = request.getfixturevalue(persona)
     if persona == "merchant":
         make_merchant(user)
