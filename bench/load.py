@@ -69,11 +69,10 @@ def prepare(volunteers: int = 200, *, organizer_phone: str = "13800000008", offi
     """Make the tokens and sessions the clients use and pick the objects they act on; returns plain data (JSON
     types only). Runs inside Django (the ``--prepare`` step, or a test); idempotent apart from new sessions and
     tokens."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.urls import reverse
     from django.utils import timezone
 
+    from bench.sessions import signed_session
     from core.models import User
     from core.services import create_api_token
     from evaluations.models import Campaign, Result
@@ -84,13 +83,6 @@ def prepare(volunteers: int = 200, *, organizer_phone: str = "13800000008", offi
     from volunteers.models import Account, Activity, Merchant, Reward, ServiceRecord, Shift, Voucher
     from volunteers.permissions import managed_records, public_rewards
 
-    def session_for(user) -> str:
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        return session.session_key
 
     now, today = timezone.now(), timezone.localdate()
     admin = User.objects.filter(is_superuser=True).order_by("pk").first()
@@ -99,7 +91,7 @@ def prepare(volunteers: int = 200, *, organizer_phone: str = "13800000008", offi
     people = []
     for account in accounts:
         user = account.volunteer.user
-        people.append({"token": create_api_token(user, name="bench-load"), "session": session_for(user),
+        people.append({"token": create_api_token(user, name="bench-load"), "session": signed_session(user),
                        "volunteer": account.volunteer_id})
     by_volunteer = {p["volunteer"]: i for i, p in enumerate(people)}
 
@@ -113,7 +105,7 @@ def prepare(volunteers: int = 200, *, organizer_phone: str = "13800000008", offi
                     or User.objects.create_user(phone, name=f"压测商家经办人{merchant.pk}-{n}"))
             if not merchant.members.filter(pk=user.pk).exists():
                 volunteer_services.add_merchant_member(merchant, user, acting_user=admin)
-            sessions.append(session_for(user))
+            sessions.append(signed_session(user))
         merchants[merchant.pk] = sessions
     vouchers = [
         {"code": code, "merchant": merchant, "person": by_volunteer[volunteer], "id": pk}
@@ -131,14 +123,14 @@ def prepare(volunteers: int = 200, *, organizer_phone: str = "13800000008", offi
             "campaign": campaign.pk,
             "organizations": list(Result.objects.filter(campaign=campaign).values_list("organization_id", flat=True)[:300]),
             "dimensions": list(campaign.dimensions.values_list("pk", flat=True)),
-            "sessions": [session_for(u) for u in raters.order_by("pk")[:150]],
+            "sessions": [signed_session(u) for u in raters.order_by("pk")[:150]],
         }
 
     member = User.objects.filter(phone=organizer_phone).first()
     records = []
     organizer = None
     if member is not None:
-        organizer = session_for(member)
+        organizer = signed_session(member)
         records = list(managed_records(member).filter(status=ServiceRecord.Status.PENDING)
                        .values_list("pk", flat=True)[:400])
 
@@ -151,7 +143,7 @@ def prepare(volunteers: int = 200, *, organizer_phone: str = "13800000008", offi
         awards_seen.add(pending.award_id)
     payment = None
     if officer is not None and tranche is not None:
-        payment = {"session": session_for(officer), "tranche": tranche.pk, "paid_on": today.isoformat(),
+        payment = {"session": signed_session(officer), "tranche": tranche.pk, "paid_on": today.isoformat(),
                    "path": reverse("grant_applications:inspect", args=[tranche.award.application_id])}
 
     shifts = list(Shift.objects.filter(starts_at__gt=now + datetime.timedelta(days=2), activity__status="published")

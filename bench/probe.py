@@ -16,13 +16,12 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.services import measure as measure_services  # noqa: E402
+from bench.sessions import signed_session  # noqa: E402
 from core.models import Region, User  # noqa: E402
 from evaluations.models import Rating  # noqa: E402
 from grants.models import Contract, GrantApplication  # noqa: E402
@@ -32,16 +31,6 @@ from portal.models import CampaignResultsPage, ShowcaseIndexPage, ShowcaseProjec
 from volunteers.models import Activity, ServiceRecord, Transfer, Volunteer  # noqa: E402
 
 settings.ALLOWED_HOSTS = ["*"]
-
-
-def signed_session(user) -> str:
-    """A session for ``user`` in the database, as a sign-in would make it; its key goes into wrk's cookie."""
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return session.session_key
 
 
 def live_url(model) -> str | None:
