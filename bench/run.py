@@ -185,7 +185,8 @@ def main():
             print(f"{page['name']:<24} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
                   f"p99 {result['p99_ms']:6.1f} ms  {ratio:5.1%} of floor  {queries:2d} SQL  {'PASS' if passed else 'FAIL'}")
         load = None
-        if args.load if args.load is not None else args.database.startswith("postgres"):
+        wants_load = args.database.startswith("postgres") if args.load is None else args.load
+        if wants_load:
             sys.path.insert(0, str(ROOT))
             from bench.load import run_load  # the mixed read/write load against the server already running
 

@@ -173,7 +173,8 @@ def test_api_lists_with_the_same_filters_and_public_fields_only(client, registry
 def test_api_list_query_count_is_fixed(client, nanming, django_assert_max_num_queries):
     OrganizationFactory.create_batch(60, region=nanming)
     with django_assert_max_num_queries(6):
-        client.get("/api/v1/orgs/")
+        response = client.get("/api/v1/orgs/")
+    assert response.status_code == 200 and response.json()["count"] >= 60
 
 
 def test_an_officer_can_list_and_delist_only_in_their_jurisdiction(registry, officer_nanming, officer_yunyan):

@@ -43,8 +43,11 @@ def test_home_figures_are_cached_until_they_expire(client, home_url):
 def test_home_page_query_count_does_not_grow_with_the_data(client, home_url, django_assert_max_num_queries):
     # Uncached (a cached anonymous hit costs none): figures, showcase, calls, announcements, activities, news, sections.
     OrganizationFactory.create_batch(30)
-    with django_assert_max_num_queries(18):
-        client.get(home_url)
+    # The site's first request, every low-level cache empty (root paths, figures) and the settings row created: 16;
+    # warm, tests/test_query_budgets.py holds 12.
+    with django_assert_max_num_queries(16):
+        response = client.get(home_url)
+    assert response.status_code == 200
 
 
 def test_healthz_answers_200_when_the_database_answers(client, db):
