@@ -213,7 +213,8 @@ class AuditEntry(models.Model):
 
     Append-only: saving an existing row, deleting a row, and queryset update/delete all raise
     :class:`AuditImmutable`; on PostgreSQL a trigger refuses UPDATE and DELETE as well. Rows are written
-    only by :func:`core.audit.record`.
+    only by :func:`core.audit.record`, or built by :func:`core.audit.build` and inserted beside the row it
+    describes in the same transaction (the redemption's hot path, ``core.fastsql``).
     """
 
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)

@@ -6,7 +6,8 @@ this code:
 
 - all balances sum to zero (each transfer takes from one account what it gives to another);
 - a volunteer's balance never goes below zero (a CHECK on the account row);
-- a cached balance equals the sum of its transfers (only :func:`transfer` changes either);
+- a cached balance equals the sum of its transfers (only :func:`transfer`, and :func:`post` for a hot path
+  whose key is new by construction, change either);
 - an idempotency key, and a (source, source_ref) pair, are used once (unique indexes);
 - transfers are never updated or deleted (triggers on SQLite and PostgreSQL, installed by migration).
 """
@@ -14,7 +15,7 @@ this code:
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 
-from core import audit, triggers
+from core import audit, fastsql, triggers
 
 from .exceptions import InsufficientPoints, LedgerError
 from .models import Account, Transfer
@@ -121,6 +122,47 @@ def transfer(
             f"ledger.{source}", actor=actor, obj=row,
             after={"debit": payer.pk, "credit": credit.pk, "amount": amount, "source_ref": str(source_ref)}, reason=memo,
         )
+    return row
+
+
+def post(*, debit_id: int, credit_id: int, amount: int, source: str, source_ref, memo: str = "", actor=None,
+         cursor, also_audit=()) -> Transfer:
+    """:func:`transfer` for a caller that is already inside its transaction, with a cursor open, and whose
+    ``source_ref`` is new by construction (the voucher it has just inserted): four plain statements instead of a
+    dozen ORM ones (``core.fastsql``), because issue 10 asks ≥ 1,000 redemptions per second, one at a time.
+
+    Same guarantees: both balances change with the transfer row in the caller's transaction, the accounts are
+    updated in primary-key order (the order :func:`transfer` locks them, so the two cannot deadlock on
+    PostgreSQL), the volunteer's debit is conditional on the balance (``InsufficientPoints`` when it would go
+    below zero; the CHECK stays the last word), the unique key and source still hold, and the audit row is the
+    one :func:`transfer` writes. ``also_audit``: the caller's own unsaved audit rows (``audit.build``), inserted
+    in the same statement.
+    """
+    conn = fastsql.db()
+    if not conn.in_atomic_block:
+        raise LedgerError("post() must run inside the caller's transaction.")
+    amount = int(amount)
+    if amount <= 0 or debit_id == credit_id:
+        raise LedgerError("积分转账的金额或账户不正确。")
+    table = conn.ops.quote_name(Account._meta.db_table)
+    # Only a volunteer account may not go below zero; system accounts (issuer, pool) may.
+    debit_sql = f"UPDATE {table} SET balance = balance - %s WHERE id = %s AND (kind <> %s OR balance >= %s)"  # noqa: S608 - the model's table  # nosec B608
+    credit_sql = f"UPDATE {table} SET balance = balance + %s WHERE id = %s"  # noqa: S608 - the model's table  # nosec B608
+    for account_id in sorted((debit_id, credit_id)):
+        if account_id == debit_id:
+            cursor.execute(debit_sql, [amount, debit_id, Account.Kind.VOLUNTEER, amount])
+            if cursor.rowcount != 1:
+                raise InsufficientPoints("积分余额不足。")
+        else:
+            cursor.execute(credit_sql, [amount, credit_id])
+    row = Transfer(debit_id=debit_id, credit_id=credit_id, amount=amount, source=source, source_ref=str(source_ref),
+                   idempotency_key=f"{source}:{source_ref}", memo=memo[:200],
+                   created_by=actor if getattr(actor, "pk", None) else None)
+    fastsql.insert(row, cursor=cursor)
+    fastsql.insert(audit.build(
+        f"ledger.{source}", actor=actor, obj=row,
+        after={"debit": debit_id, "credit": credit_id, "amount": amount, "source_ref": str(source_ref)}, reason=memo,
+    ), *also_audit, cursor=cursor)
     return row
 
 

@@ -5,6 +5,7 @@ audited, permission-checked with a keyword-only ``acting_user``, raising the err
 """
 
 import datetime
+import functools
 import hashlib
 import hmac
 import json
@@ -18,7 +19,7 @@ from django.db.models import Case, F, Q, Sum, When
 from django.urls import reverse
 from django.utils import timezone
 
-from core import audit, notify
+from core import audit, fastsql, notify
 from core.exceptions import InvalidTransition
 from core.models import Role
 from core.permissions import can_administer_region
@@ -631,35 +632,107 @@ def redeem(reward: Reward, *, volunteer: Volunteer, acting_user, idempotency_key
         return replay
 
 
+def _refusal(reward: Reward, today) -> RedemptionRefused:
+    if not (reward.active and reward.merchant.active) or not (reward.valid_from <= today <= reward.valid_until):
+        return RedemptionRefused("该回馈当前不在兑换期内。")
+    return RedemptionRefused("该回馈已兑完。")
+
+
+# Columns the redemption reads after taking the reward's lock (Reward.from_db / Merchant.from_db defer the rest).
+_REWARD_COLUMNS = ("id", "merchant_id", "title", "points_price", "per_person_limit", "voucher_days")
+_MERCHANT_COLUMNS = ("id", "name", "region_id")
+
+
+@functools.cache
+def _redeem_sql(vendor: str) -> tuple[str, str]:
+    """The redemption's two statements of its own (identifiers from the models, values always parameters)."""
+    q = fastsql.db().ops.quote_name
+    rewards, merchants = q(Reward._meta.db_table), q(Merchant._meta.db_table)
+    vouchers, accounts = q(Voucher._meta.db_table), q(Account._meta.db_table)
+    take = f"UPDATE {rewards} SET stock = stock - 1 WHERE id = %s AND stock >= 1"  # noqa: S608 - identifiers from the models  # nosec B608
+    # One SELECT after the reward's lock: the reward, its merchant, the key's voucher, the vouchers held, both accounts.
+    read = " ".join([  # identifiers from the models, every value a parameter
+        "SELECT r.id, r.merchant_id, r.title, r.points_price, r.per_person_limit, r.voucher_days,",
+        "m.id, m.name, m.region_id, r.active AND m.active AND r.valid_from <= %s AND r.valid_until >= %s,",
+        "(SELECT v.id FROM " + vouchers + " v WHERE v.idempotency_key = %s),",  # noqa: S608  # nosec B608
+        "(SELECT COUNT(*) FROM " + vouchers + " v WHERE v.reward_id = r.id AND v.volunteer_id = %s",  # noqa: S608  # nosec B608
+        "AND v.status IN (%s, %s)),",
+        "(SELECT a.id FROM " + accounts + " a WHERE a.kind = %s AND a.volunteer_id = %s),",  # noqa: S608  # nosec B608
+        "(SELECT a.balance FROM " + accounts + " a WHERE a.kind = %s AND a.volunteer_id = %s),",  # noqa: S608  # nosec B608
+        "(SELECT a.id FROM " + accounts + " a WHERE a.kind = %s AND a.volunteer_id IS NULL)",  # noqa: S608  # nosec B608
+        "FROM " + rewards + " r JOIN " + merchants + " m ON m.id = r.merchant_id WHERE r.id = %s",
+    ])
+    return take, read
+
+
 @transaction.atomic
 def _redeem(reward: Reward, *, volunteer: Volunteer, acting_user, key: str, fingerprint: str) -> Voucher:
-    reward = Reward.objects.select_for_update().select_related("merchant").get(pk=reward.pk)
-    replay = _replay(key, volunteer, fingerprint)  # after the lock, so it sees a voucher committed meanwhile
-    if replay is not None:
-        return replay
+    """The redemption as ten plain statements on one cursor (``core.fastsql``, ``ledger.post``): issue 10 asks for
+    ≥ 1,000 per second one at a time, and through the ORM it took 24 statements and ~8 ms. Each step keeps the
+    meaning of the ORM version, and a refusal still says why:
+
+    1. ``UPDATE … SET stock = stock - 1 WHERE stock >= 1`` takes the reward's row lock and one unit of stock at
+       once, so two redemptions of the last unit cannot both succeed; everything read after it is current. When
+       nothing is left, the reward is read and the refusal explained (or an earlier voucher of the key returned);
+    2. one SELECT reads, after that lock, the reward, its merchant, the period and both switches, a voucher
+       already issued under the key (then the stock is given back by rolling back, and that voucher returned; a
+       different request under the key is refused), the vouchers this volunteer holds, and both accounts;
+    3. the period, the per-person limit and the balance are checked, and a refusal rolls everything back;
+    4. voucher, transfer (``ledger.post``: both balances, the conditional debit), history row and both audit rows
+       are inserted.
+
+    On PostgreSQL a second request with the same key at the same moment waits on the reward's lock and then sees
+    the first's voucher in step 2 (each statement reads what is committed); if it still slips through, the
+    voucher's unique key refuses it and :func:`redeem` returns the first's voucher.
+    """
     today = timezone.localdate()
-    if not (reward.active and reward.merchant.active) or not (reward.valid_from <= today <= reward.valid_until):
-        raise RedemptionRefused("该回馈当前不在兑换期内。")
-    if reward.stock < 1:
-        raise RedemptionRefused("该回馈已兑完。")
-    held = Voucher.objects.filter(reward=reward, volunteer=volunteer,
-                                  status__in=[Voucher.Status.ISSUED, Voucher.Status.REDEEMED]).count()
-    if held >= reward.per_person_limit:
-        raise RedemptionRefused(f"该回馈每人限兑 {reward.per_person_limit} 份，您已兑换 {held} 份。")
-    account = ledger.account_for(volunteer)
-    if account.balance < reward.points_price:
-        raise InsufficientPoints(f"积分余额不足：需要 {reward.points_price} 分，当前余额 {account.balance} 分。")
-    voucher = Voucher.objects.create(
-        reward=reward, volunteer=volunteer, points=reward.points_price, idempotency_key=key,
-        request_fingerprint=fingerprint, expires_at=timezone.now() + datetime.timedelta(days=reward.voucher_days),
-    )
-    Reward.objects.filter(pk=reward.pk).update(stock=F("stock") - 1)
-    ledger.transfer(debit=account, credit=ledger.system_account(Account.Kind.REWARD_POOL), amount=reward.points_price,
+    conn = fastsql.db()
+    take_sql, read_sql = _redeem_sql(conn.vendor)
+    with conn.cursor() as cursor:
+        cursor.execute(take_sql, [reward.pk])
+        if cursor.rowcount != 1:
+            replay = _replay(key, volunteer, fingerprint)
+            if replay is not None:
+                return replay
+            raise _refusal(Reward.objects.select_related("merchant").get(pk=reward.pk), today)
+        day = conn.ops.adapt_datefield_value(today)
+        cursor.execute(read_sql, [
+            day, day, key, volunteer.pk, Voucher.Status.ISSUED, Voucher.Status.REDEEMED,
+            Account.Kind.VOLUNTEER, volunteer.pk, Account.Kind.VOLUNTEER, volunteer.pk, Account.Kind.REWARD_POOL,
+            reward.pk,
+        ])
+        row = cursor.fetchone()
+        reward = Reward.from_db(conn.alias, _REWARD_COLUMNS, row[:6])
+        reward.merchant = Merchant.from_db(conn.alias, _MERCHANT_COLUMNS, row[6:9])
+        available, replayed, held, account_id, balance, pool_id = row[9:]
+        if replayed is not None:
+            replay = _replay(key, volunteer, fingerprint)  # raises for a different request under the key
+            transaction.set_rollback(True)  # the unit of stock taken above goes back
+            return replay
+        if not available:
+            raise RedemptionRefused("该回馈当前不在兑换期内。")
+        if held >= reward.per_person_limit:
+            raise RedemptionRefused(f"该回馈每人限兑 {reward.per_person_limit} 份，您已兑换 {held} 份。")
+        if account_id is None:  # a volunteer made before the ledger existed
+            account = ledger.account_for(volunteer)
+            account_id, balance = account.pk, account.balance
+        if pool_id is None:  # a test database flushed of its system accounts
+            pool_id = ledger.system_account(Account.Kind.REWARD_POOL).pk
+        if balance < reward.points_price:
+            raise InsufficientPoints(f"积分余额不足：需要 {reward.points_price} 分，当前余额 {balance} 分。")
+        voucher = Voucher(
+            reward=reward, volunteer=volunteer, points=reward.points_price, idempotency_key=key,
+            request_fingerprint=fingerprint, expires_at=timezone.now() + datetime.timedelta(days=reward.voucher_days),
+        )
+        fastsql.insert(voucher, cursor=cursor)
+        fastsql.insert(VoucherStatusChange(voucher=voucher, from_status="", to_status=Voucher.Status.ISSUED,
+                                           actor=acting_user), cursor=cursor)
+        issue = audit.build("volunteers.voucher.issue", actor=acting_user, obj=voucher,
+                            after={"reward": reward.pk, "points": reward.points_price})
+        issue.region_id = reward.merchant.region_id
+        ledger.post(debit_id=account_id, credit_id=pool_id, amount=reward.points_price,
                     source=Transfer.Source.REDEMPTION, source_ref=voucher.pk, actor=acting_user,
-                    memo=f"兑换：{reward.title}（{reward.merchant.name}）")
-    VoucherStatusChange.objects.create(voucher=voucher, from_status="", to_status=Voucher.Status.ISSUED, actor=acting_user)
-    audit.record("volunteers.voucher.issue", actor=acting_user, obj=voucher, region=reward.merchant.region,
-                 after={"reward": reward.pk, "points": reward.points_price})
+                    memo=f"兑换：{reward.title}（{reward.merchant.name}）", cursor=cursor, also_audit=[issue])
     return voucher
 
 

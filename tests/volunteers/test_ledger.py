@@ -219,3 +219,36 @@ def test_reading_a_balance_takes_one_query(member, issuer, django_assert_num_que
     give(issuer, ledger.account_for(member), 9)
     with django_assert_num_queries(1):
         assert services.volunteer_balance(member) == 9
+
+
+# --- ledger.post: the redemption's hot path (issue 10) ----------------------------------------------------------
+def post(debit, credit_to, amount, ref="p1"):
+    with transaction.atomic(), connection.cursor() as cursor:
+        return ledger.post(debit_id=debit.pk, credit_id=credit_to.pk, amount=amount, source=Transfer.Source.REDEMPTION,
+                           source_ref=ref, memo="兑换：测试", cursor=cursor)
+
+
+def test_a_posted_transfer_moves_the_balances_and_is_audited_like_any_transfer(issuer, account, pool):
+    from core.models import AuditEntry
+
+    give(issuer, account, 10)
+    row = post(account, pool, 4)
+
+    assert (balance(account.volunteer), recomputed(account.volunteer)) == (6, 6)
+    assert Account.objects.get(pk=pool.pk).balance == pool.balance + 4
+    stored = Transfer.objects.get(pk=row.pk)
+    assert (stored.idempotency_key, stored.source_ref, stored.amount, stored.memo) == ("redemption:p1", "p1", 4, "兑换：测试")
+    entry = AuditEntry.objects.get(action="ledger.redemption", object_id=str(row.pk))
+    assert entry.after == {"debit": account.pk, "credit": pool.pk, "amount": 4, "source_ref": "p1"}
+    assert entry.object_repr == str(stored)
+    assert ledger.check_invariants() == []
+
+
+def test_a_posted_transfer_that_would_overdraw_a_volunteer_is_refused_and_nothing_moves(issuer, account, pool):
+    give(issuer, account, 3)
+    with pytest.raises(InsufficientPoints):
+        post(account, pool, 4)
+    assert balance(account.volunteer) == 3
+    assert Account.objects.get(pk=pool.pk).balance == pool.balance
+    assert not Transfer.objects.filter(source=Transfer.Source.REDEMPTION).exists()
+

@@ -109,15 +109,15 @@ def test_a_replay_while_the_first_request_is_still_in_flight_gets_the_same_vouch
     then, waits for the first to commit (SQLite's write lock, PostgreSQL's row lock on the reward) and returns the
     voucher the first one made."""
     in_flight, release = threading.Event(), threading.Event()
-    original = services.ledger.transfer
+    original = services.ledger.post
 
-    def slow_transfer(*args, **kwargs):
+    def slow_post(*args, **kwargs):
         if threading.current_thread().name == "first":
             in_flight.set()
             assert release.wait(timeout=60)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services.ledger, "transfer", slow_transfer)
+    monkeypatch.setattr(services.ledger, "post", slow_post)
     responses = {}
 
     def send(name):

@@ -371,3 +371,42 @@ def test_no_certificate_without_an_approved_record(member, applicant, activity):
     with pytest.raises(VolunteerError):
         services.issue_certificate(member, acting_user=member.user)
 
+
+
+# --- the redemption's hot path (issue 10: ≥ 1,000 per second one at a time) --------------------------------------
+def test_a_redemption_writes_the_audit_rows_and_history_of_any_service(funded, reward, shop):
+    from core.models import AuditEntry
+
+    voucher = redeem(reward, funded)
+
+    issue = AuditEntry.objects.get(action="volunteers.voucher.issue")
+    assert (issue.object_id, issue.region_id, issue.actor, issue.after) == (
+        str(voucher.pk), shop.region_id, funded.user, {"reward": reward.pk, "points": 10})
+    assert issue.object_repr == str(Voucher.objects.get(pk=voucher.pk))
+    moved = AuditEntry.objects.get(action="ledger.redemption")
+    assert moved.after["amount"] == 10 and moved.reason == f"兑换：{reward.title}（{shop.name}）"
+    assert VoucherStatusChange.objects.get(voucher=voucher).actor == funded.user
+    assert (voucher.reward.title, voucher.reward.merchant.name) == (reward.title, shop.name)
+
+
+def test_a_redemption_takes_the_same_ten_statements_however_many_vouchers_the_volunteer_holds(
+        funded, shop, merchant, django_assert_max_num_queries):
+    many = make_reward(shop, merchant, points_price=1, stock=20, per_person_limit=20)
+    with django_assert_max_num_queries(10):
+        redeem(many, funded, "first")
+    for n in range(12):
+        redeem(many, funded, f"more-{n}")
+    with django_assert_max_num_queries(10):
+        redeem(many, funded, "last")
+    assert Voucher.objects.filter(reward=many).count() == 14 and stock(many) == 6
+
+
+def test_a_retried_redemption_of_the_last_unit_returns_the_voucher_and_not_a_refusal(funded, shop, merchant):
+    last = make_reward(shop, merchant, points_price=10, stock=1)
+    first = redeem(last, funded, "last-one")
+
+    assert stock(last) == 0
+    assert redeem(last, funded, "last-one").pk == first.pk
+    with pytest.raises(RedemptionRefused, match="已兑完"):
+        redeem(last, funded, "another")
+    assert stock(last) == 0 and balance(funded) == 20
