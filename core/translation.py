@@ -16,7 +16,8 @@ returned before, with one dictionary walk.
 :func:`choice_display` answers ``get_FOO_display()`` as Django's ``Model._get_FIELD_display`` does, without hashing
 the labels. Django builds ``dict(make_hashable(field.flatchoices))`` on every call, and hashing a lazy label
 translates it, so showing one status of a field with eight choices costs eight translations; the API's list of 50
-organizations made 800 of them. Here only the stored value is hashed and only the chosen label is translated.
+organizations made 800 of them. Here the labels are translated once per field and language and kept, and a call
+hashes only the stored value.
 """
 
 import gettext as gettext_module
@@ -26,7 +27,7 @@ from django.apps import apps
 from django.db.models import Model
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
-from django.utils.translation import trans_real
+from django.utils.translation import get_language, trans_real
 
 _original_translation = trans_real.translation
 
@@ -70,10 +71,20 @@ def install() -> None:
             built._portal_flattened = True
 
 
+_LABELS: dict[tuple[int, str | None], dict] = {}
+
+
 def choice_display(self, field):
     value = getattr(self, field.attname)
-    labels = {make_hashable(choice): label for choice, label in field.flatchoices}
-    return force_str(labels.get(make_hashable(value), value), strings_only=True)
+    # The translated labels of a field, built once per field and language (choices are fixed when the models load,
+    # catalogs when the translations do): a lookup is one hash of the stored value.
+    key = (id(field), get_language())
+    labels = _LABELS.get(key)
+    if labels is None:
+        labels = _LABELS[key] = {
+            make_hashable(choice): force_str(label, strings_only=True) for choice, label in field.flatchoices
+        }
+    return labels.get(make_hashable(value), force_str(value, strings_only=True))
 
 
 def install_choice_display() -> None:
