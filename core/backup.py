@@ -304,12 +304,26 @@ def restore(path, *, using: str = DEFAULT_DB_ALIAS, overwrite: bool = False, med
         restore_sqlite(path, db["NAME"])
     elif vendor == "postgresql":
         restore_postgres(db, path)
+        refresh_planner_statistics(using)
+        notes.append("已刷新查询规划统计（ANALYZE）/ planner statistics refreshed")
     else:
         raise BackupError(f"不支持的数据库：{vendor}。 / Unsupported database vendor: {vendor}.")
     if media:
         restore_media(media)
         notes.append(f"文件已恢复 / files restored from {media}")
     return notes
+
+
+def refresh_planner_statistics(using: str = DEFAULT_DB_ALIAS) -> None:
+    """ANALYZE a PostgreSQL database after rows arrived in bulk (a restore, the demo seed). pg_restore brings no
+    statistics and autovacuum may be off or not yet round; without them the planner guesses 0.5 % of a table for
+    any equality and, for "a volunteer's latest ten records", walked the whole date index: 270 ms instead of
+    0.2 ms per query at city scale (found by ``make bench`` on PostgreSQL). SQLite plans without statistics
+    were measured fine and its ANALYZE reads every index, so it is left alone."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def restore_sqlite(backup_path, target) -> None:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from core.backup import refresh_planner_statistics
 from core.models import Region, Role, RoleAssignment, User
 from core.services import grant_role
 from orgs.codes import CHARSET, make_credit_code
@@ -135,6 +136,7 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     step(rng)
                 tqdm.write(f"  ✓ {label}（{time.monotonic() - began:.1f} 秒）", file=self.stdout, end="")
+            refresh_planner_statistics()  # PostgreSQL: statistics for the rows just written in bulk
             self.stdout.write(f"演示数据（{scale}）用时 {time.monotonic() - started:.1f} 秒。")
         self.print_accounts()
 
