@@ -179,7 +179,25 @@ def measure_ledger(count: int = 2000) -> list[dict]:
     account.refresh_from_db()
     redemptions = _rate_entry(f"积分兑换（逐笔，{count:,} 笔）", count, seconds, BUDGETS["redemptions_per_s"],
                               balance_after=account.balance)
-    return [credits, redemptions]
+    return [credits, redemptions, measure_commit_ceiling(reward.pk, count)]
+
+
+def measure_commit_ceiling(reward_pk: int, count: int = 2000) -> dict:
+    """What the database alone allows one client: ``count`` transactions that each change one row (the retired
+    bench reward, unchanged values) and commit durably, one at a time. No service that writes and commits can run
+    faster one at a time on this machine, so the redemption budget is read against it (on PostgreSQL each commit
+    waits for the WAL to reach the disk, and each statement is a round trip)."""
+    from volunteers.models import Reward
+
+    table = connection.ops.quote_name(Reward._meta.db_table)
+    sql = f"UPDATE {table} SET stock = stock WHERE id = %s"  # noqa: S608 - the model's table  # nosec B608
+
+    def commits():
+        for _ in range(count):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, [reward_pk])
+
+    return _rate_entry(f"数据库单行更新并提交（逐笔，{count:,} 次，上限参考）", count, _timed(commits), None)
 
 
 def _bulk_transfers(debit_pk: int, credit_pk: int, n: int, token: str) -> None:

@@ -64,6 +64,8 @@ def test_measure_gives_one_sane_entry_per_budget_and_keeps_only_the_switched_off
     credits, redemptions = entry(entries, "积分入账"), entry(entries, "积分兑换")
     assert credits["count"] == redemptions["count"] == 30 and redemptions["balance_after"] == 0
     assert credits["budget"] == bench.REPORT_ONLY and credits["pass"] is True
+    ceiling = entry(entries, "数据库单行更新并提交")  # the database's own one-at-a-time commit rate, for reference
+    assert ceiling["count"] == 30 and ceiling["budget"] == bench.REPORT_ONLY and ceiling["rate_per_s"] > 0
     assert invariants.ledger() == []
     assert not Volunteer.objects.filter(number__startswith="BENCH", user__is_active=True).exists()
     assert not Reward.objects.filter(title="压测回馈", active=True).exists()
