@@ -15,11 +15,12 @@ from .models import Activity, Award, Correction, Merchant, Reward, ServiceRecord
 
 
 def volunteer_of(user) -> Volunteer | None:
-    """The user's volunteer registration, or None (cached on the user object for the request)."""
+    """The user's volunteer registration, or None (cached on the user object for the request), with its region and
+    its points account (a page that shows the balance reads it from here, read when the request began)."""
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_volunteer_cache"):
-        user._volunteer_cache = Volunteer.objects.filter(user=user).select_related("region").first()
+        user._volunteer_cache = Volunteer.objects.filter(user=user).select_related("region", "account").first()
     return user._volunteer_cache
 
 

@@ -930,10 +930,11 @@ def volunteer_balance(volunteer: Volunteer) -> int:
     return Account.objects.filter(volunteer=volunteer).values_list("balance", flat=True).first() or 0
 
 
-def statement(volunteer: Volunteer):
+def statement(volunteer: Volunteer, *, account: Account | None = None):
     """Every transfer into or out of the volunteer's account, newest first, with ``change``: the amount signed
-    from the volunteer's side (+ in, − out), computed in SQL so the statement paginates in the database."""
-    account = ledger.account_for(volunteer)
+    from the volunteer's side (+ in, − out), computed in SQL so the statement paginates in the database.
+    ``account``: the volunteer's account when the caller has it already."""
+    account = account or ledger.account_for(volunteer)
     return (
         Transfer.objects.filter(Q(debit=account) | Q(credit=account))
         .annotate(change=Case(When(credit=account, then=F("amount")), default=-F("amount")))

@@ -168,16 +168,18 @@ def centre(request):
         .select_related("shift__activity").order_by("shift__starts_at")[:20]
     )
     records = ServiceRecord.objects.filter(volunteer=volunteer).select_related("activity").order_by("-served_on", "-pk")
-    totals = records.filter(status=ServiceRecord.Status.APPROVED).aggregate(
-        minutes=Sum("minutes"), points=Sum("points"), count=Count("pk")
+    approved, pending = Q(status=ServiceRecord.Status.APPROVED), Q(status=ServiceRecord.Status.PENDING)
+    totals = ServiceRecord.objects.filter(volunteer=volunteer).aggregate(  # one query for both counts and the sum
+        minutes=Sum("minutes", filter=approved), count=Count("pk", filter=approved), pending=Count("pk", filter=pending)
     )
+    account = getattr(volunteer, "account", None)  # read with the registration (volunteer_of); None before any points
     return render(request, "volunteers/centre.html", {
-        "volunteer": volunteer, "balance": services.volunteer_balance(volunteer), "upcoming": upcoming,
+        "volunteer": volunteer, "balance": account.balance if account else 0, "upcoming": upcoming,
         "records": records[:10], "hours": hours_of(totals["minutes"] or 0), "record_count": totals["count"],
-        "pending": records.filter(status=ServiceRecord.Status.PENDING).count(),
+        "pending": totals["pending"],
         "vouchers": volunteer.vouchers.select_related("reward__merchant").order_by("-created_at")[:10],
         "certificates": volunteer.certificates.order_by("-issued_at")[:10],
-        "statement": services.statement(volunteer)[:10],
+        "statement": services.statement(volunteer, account=account)[:10],
     })
 
 

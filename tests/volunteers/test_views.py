@@ -22,6 +22,7 @@ from .helpers import (
     make_reward,
     make_shift,
     move_shift,
+    pending_record,
     register,
 )
 
@@ -256,3 +257,22 @@ def test_a_paper_sheet_entry_with_check_out_before_check_in_shows_the_error_by_t
     assert "签退时间必须晚于签到时间" in response.text and f'id="id_checked_out_at_{signup.pk}_error"' in response.text
     assert 'value="2026-01-05T09:00"' in response.text
     assert not ServiceRecord.objects.filter(volunteer=registered).exists()
+
+
+def test_the_centre_shows_balance_hours_and_pending_in_twelve_queries_however_long_the_history(
+        client, registered, volunteer, applicant, activity, django_assert_max_num_queries):
+    credit(registered, 6, organizer=applicant, activity=activity)
+    pending_record(registered, activity, 90)
+    client.force_login(volunteer)
+    client.get(reverse("volunteers:centre"))  # the session's first request
+
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("volunteers:centre"))
+    assert (page.context["balance"], page.context["record_count"], page.context["pending"]) == (6, 1, 1)
+    for _ in range(12):
+        credit(registered, 2, organizer=applicant, activity=activity)
+        pending_record(registered, activity, 30)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("volunteers:centre"))
+    assert (page.context["balance"], page.context["record_count"], page.context["pending"]) == (30, 13, 13)
+    assert balance(registered) == 30
