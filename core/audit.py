@@ -20,26 +20,9 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
     return data
 
 
-def record(
-    action: str,
-    *,
-    actor=None,
-    obj: models.Model | None = None,
-    before: dict | None = None,
-    after: dict | None = None,
-    reason: str = "",
-    ip_address: str | None = None,
-    region=None,
-) -> AuditEntry:
-    """Append one audit row.
-
-    ``actor`` is the user who acted (None for the system); ``obj`` the row acted on; ``before`` and
-    ``after`` what changed; the client address comes from the current request when not given. The
-    region is taken from ``obj.region`` when the object has one, so officers see the entries of their
-    jurisdiction.
-    """
-    entry = build(action, actor=actor, obj=obj, before=before, after=after, reason=reason, ip_address=ip_address,
-                  region=region)
+def record(action: str, **fields) -> AuditEntry:
+    """Append one audit row: :func:`build` with the same arguments, saved."""
+    entry = build(action, **fields)
     entry.save()
     return entry
 
@@ -55,8 +38,14 @@ def build(
     ip_address: str | None = None,
     region=None,
 ) -> AuditEntry:
-    """The unsaved row :func:`record` writes, for a hot path that inserts its audit rows together with its own
-    (``core.fastsql.insert``); same arguments, same meaning."""
+    """One audit row, unsaved: :func:`record` saves it; a hot path inserts it beside its own rows in the same
+    transaction (``core.fastsql.insert``, the redemption).
+
+    ``actor`` is the user who acted (None for the system); ``obj`` the row acted on; ``before`` and
+    ``after`` what changed; the client address comes from the current request when not given. The
+    region is taken from ``obj.region`` when the object has one, so officers see the entries of their
+    jurisdiction.
+    """
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     entry = AuditEntry(
