@@ -169,7 +169,7 @@ def centre(request):
     )
     records = ServiceRecord.objects.filter(volunteer=volunteer).select_related("activity").order_by("-served_on", "-pk")
     approved, pending = Q(status=ServiceRecord.Status.APPROVED), Q(status=ServiceRecord.Status.PENDING)
-    totals = ServiceRecord.objects.filter(volunteer=volunteer).aggregate(  # one query for both counts and the sum
+    totals = records.aggregate(  # one query for both counts and the sum
         minutes=Sum("minutes", filter=approved), count=Count("pk", filter=approved), pending=Count("pk", filter=pending)
     )
     account = getattr(volunteer, "account", None)  # read with the registration (volunteer_of); None before any points

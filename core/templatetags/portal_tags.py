@@ -1,4 +1,6 @@
 from django import template
+from django.contrib.auth.models import Permission
+from django.db.models import Q
 from django.utils import timezone
 
 from core.money import format_wan, format_yuan
@@ -35,9 +37,6 @@ def can_open_admin(user) -> bool:
     Django's ModelBackend grants it (active user; superuser, or the permission held directly or through a group),
     asked in one query. ``perms.wagtailadmin.access_admin`` loads every permission of the user and of their groups
     (two queries) on every page a signed-in person opens."""
-    from django.contrib.auth.models import Permission
-    from django.db.models import Q
-
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.is_superuser:
