@@ -42,7 +42,6 @@ class ErasureForm(forms.Form):
     )
 
 
-
 # What each section of the download is called on the page; the file keeps the English key (a JSON key, a CSV name).
 SECTION_LABELS = {
     "account": "账户资料", "roles": "角色", "memberships": "所属组织", "org_applications": "登记备案申请",
@@ -57,6 +56,7 @@ SECTION_LABELS = {
 
 def section_rows(data) -> list[tuple[str, str, int]]:
     return [(SECTION_LABELS.get(name, name), name, len(items)) for name, items in data["sections"].items()]
+
 
 @never_cache
 @login_required
